@@ -1,0 +1,38 @@
+"""The Slack adapter. `register` is the one place that shows every entry point of the app."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.model import ItemKind
+from handlers.slack import ids
+from handlers.slack.actions import ItemActions
+from handlers.slack.commands import ItemCommand
+from handlers.slack.events import Events
+from handlers.slack.runtime import Runtime
+from handlers.slack.shortcuts import Shortcuts
+from handlers.slack.views import Forms
+
+
+def register(app: AsyncApp, runtime: Runtime) -> None:
+    actions, forms, events = ItemActions(runtime), Forms(runtime), Events(runtime)
+
+    app.command(ids.ACTION_COMMAND)(ItemCommand(runtime, ItemKind.ACTION))
+    app.command(ids.DECISION_COMMAND)(ItemCommand(runtime, ItemKind.DECISION))
+
+    app.action(ids.DONE)(actions.done)
+    app.action(ids.DECIDE)(actions.decide)
+    app.action(ids.RESCHEDULE)(actions.reschedule)
+    app.action(ids.REASSIGN)(actions.reassign)
+    app.action(ids.ITEM_MENU)(actions.menu)
+    app.action(ids.OPEN_CAPTURE_FORM)(actions.open_capture_form)
+
+    app.view(ids.CAPTURE_FORM)(forms.capture)
+    app.view(ids.RESCHEDULE_FORM)(forms.reschedule)
+    app.view(ids.REASSIGN_FORM)(forms.reassign)
+    app.view(ids.DECIDE_FORM)(forms.decide)
+
+    app.shortcut(ids.MESSAGE_TO_ACTION)(Shortcuts(runtime).message_to_action)
+
+    app.event("app_home_opened")(events.app_home_opened)
+    app.event("user_change")(events.user_change)

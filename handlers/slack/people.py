@@ -1,0 +1,58 @@
+"""Who is asking: the user's timezone, locale and admin rights, from a cache in our database.
+
+Slack sends only a user id with each request; `users.info` tells the rest. It is called the
+first time we meet a user and then at most once a day in the background, never on every
+command (users.info is rate-limited, and a slash command must be answered within 3 seconds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.model import Person, Scope
+from bot.tracker import Tracker
+
+log = logging.getLogger(__name__)
+
+# The first lookup of a never-seen user must still leave time to answer within Slack's 3 s.
+FIRST_LOOKUP_TIMEOUT = 1.5
+
+
+class Directory:
+    def __init__(self, tracker: Tracker, spawn: Callable[[Coroutine[Any, Any, Any]], None]) -> None:
+        self.tracker = tracker
+        self.spawn = spawn
+
+    async def person(self, scope: Scope, user_id: str, client: AsyncWebClient) -> Person:
+        cached = await asyncio.to_thread(self.tracker.cached_person, scope, user_id)
+        if cached is not None:
+            person, stale = cached
+            if stale:
+                self.spawn(self.refresh(scope, user_id, client))
+            return person
+        try:
+            return await asyncio.wait_for(self.refresh(scope, user_id, client), FIRST_LOOKUP_TIMEOUT)
+        except (TimeoutError, SlackApiError, OSError) as error:
+            # Answer now with UTC rather than fail the command; the cache fills on the next try.
+            log.warning("users.info for %s failed (%s); using UTC for now", user_id, error)
+            self.spawn(self.refresh(scope, user_id, client))
+            return Person(user_id=user_id)
+
+    async def refresh(self, scope: Scope, user_id: str, client: AsyncWebClient) -> Person:
+        response = await client.users_info(user=user_id, include_locale=True)
+        user: dict[str, Any] = response["user"]
+        person = Person(
+            user_id=user_id,
+            tz=user.get("tz") or "UTC",
+            locale=user.get("locale"),
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            display_name=(user.get("profile") or {}).get("display_name") or user.get("real_name") or user.get("name"),
+        )
+        await asyncio.to_thread(self.tracker.remember_person, scope, person)
+        return person

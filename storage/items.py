@@ -1,0 +1,219 @@
+"""Action items and their history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.model import ActionItem, ChangeKind, ItemChange, ItemKind, ItemStatus, Ref
+from storage.tables import ActionItemRow, ItemChangeRow
+
+
+@dataclass(frozen=True)
+class ItemFilter:
+    """Which open items to list; None means "any"."""
+
+    owner_id: str | None = None
+    kind: ItemKind | None = None
+    channel_id: str | None = None
+    tag: str | None = None
+    due_before: date | None = None
+    include_closed: bool = False
+
+
+class ItemRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, workspace_id: int, item: ActionItem, *, source_key: str) -> ActionItem | None:
+        """Insert the item; None when `source_key` was already used (a retried request)."""
+        row = ActionItemRow(
+            workspace_id=workspace_id,
+            kind=item.kind.value,
+            number=item.number,
+            title=item.title,
+            owner_id=item.owner_id,
+            creator_id=item.creator_id,
+            channel_id=item.channel_id,
+            due_on=item.due_on,
+            tag=item.tag,
+            status=item.status.value,
+            source_key=source_key,
+            source_link=item.source_link,
+            created_at=item.created_at,
+            updated_at=item.created_at,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:
+            return None
+        self._add_change(workspace_id, row, ChangeKind.CREATED, item.creator_id, item.created_at)
+        return _item(row)
+
+    def by_source(self, workspace_id: int, source_key: str) -> ActionItem | None:
+        row = self.session.exec(
+            select(ActionItemRow).where(
+                ActionItemRow.workspace_id == workspace_id, ActionItemRow.source_key == source_key
+            )
+        ).first()
+        return _item(row) if row else None
+
+    def recent_twin(self, workspace_id: int, item: ActionItem, since: datetime) -> ActionItem | None:
+        """An identical item the same person created since `since`: a re-sent command."""
+        row = self.session.exec(
+            select(ActionItemRow).where(
+                ActionItemRow.workspace_id == workspace_id,
+                ActionItemRow.kind == item.kind.value,
+                ActionItemRow.creator_id == item.creator_id,
+                ActionItemRow.channel_id == item.channel_id,
+                ActionItemRow.owner_id == item.owner_id,
+                ActionItemRow.due_on == item.due_on,
+                ActionItemRow.title == item.title,
+                col(ActionItemRow.created_at) >= since,
+            )
+        ).first()
+        return _item(row) if row else None
+
+    def get(self, workspace_id: int, ref: Ref) -> ActionItem | None:
+        row = self._row(workspace_id, ref)
+        return _item(row) if row else None
+
+    def change(
+        self,
+        workspace_id: int,
+        change: ItemChange,
+        *,
+        due_on: date | None = None,
+        owner_id: str | None = None,
+        status: ItemStatus | None = None,
+        outcome: str | None = None,
+    ) -> ActionItem:
+        """Apply one change to the item and append it to the history, in the caller's transaction."""
+        row = self._row(workspace_id, change.ref, for_update=True)
+        if row is None:
+            raise LookupError(f"no item {change.ref} in workspace {workspace_id}")
+        if outcome is not None:
+            row.outcome = outcome
+        if due_on is not None:
+            row.due_on = due_on
+            row.reschedule_count += 1
+        if owner_id is not None:
+            row.owner_id = owner_id
+        if status is not None:
+            row.status = status.value
+            row.closed_at = change.at if status is not ItemStatus.OPEN else None
+            row.closed_by = change.actor_id if status is not ItemStatus.OPEN else None
+        row.updated_at = change.at
+        self.session.add(row)
+        self._add_change(
+            workspace_id, row, change.kind, change.actor_id, change.at,
+            old=change.old_value, new=change.new_value, reason=change.reason,
+        )  # fmt: skip
+        return _item(row)
+
+    def history(self, workspace_id: int, ref: Ref) -> list[ItemChange]:
+        rows = self.session.exec(
+            select(ItemChangeRow)
+            .join(ActionItemRow, col(ActionItemRow.id) == col(ItemChangeRow.item_id))
+            .where(
+                ActionItemRow.workspace_id == workspace_id,
+                ActionItemRow.kind == ref.kind.value,
+                ActionItemRow.number == ref.number,
+            )
+            .order_by(col(ItemChangeRow.id))
+        ).all()
+        return [
+            ItemChange(
+                ref=ref,
+                kind=ChangeKind(row.kind),
+                actor_id=row.actor_id,
+                at=row.at,
+                old_value=row.old_value,
+                new_value=row.new_value,
+                reason=row.reason,
+            )
+            for row in rows
+        ]
+
+    def find(self, workspace_id: int, which: ItemFilter, *, limit: int) -> tuple[list[ActionItem], int]:
+        """Matching items, overdue first then by due date, up to `limit`, and how many match in all."""
+        query = select(ActionItemRow).where(ActionItemRow.workspace_id == workspace_id)
+        if not which.include_closed:
+            query = query.where(ActionItemRow.status == ItemStatus.OPEN.value)
+        if which.owner_id is not None:
+            query = query.where(ActionItemRow.owner_id == which.owner_id)
+        if which.kind is not None:
+            query = query.where(ActionItemRow.kind == which.kind.value)
+        if which.channel_id is not None:
+            query = query.where(ActionItemRow.channel_id == which.channel_id)
+        if which.tag is not None:
+            query = query.where(func.lower(ActionItemRow.tag) == which.tag.lower())
+        if which.due_before is not None:
+            query = query.where(col(ActionItemRow.due_on) < which.due_before)
+        total = self.session.exec(select(func.count()).select_from(query.subquery())).one()
+        rows = self.session.exec(
+            query.order_by(col(ActionItemRow.due_on), col(ActionItemRow.kind), col(ActionItemRow.number)).limit(limit)
+        ).all()
+        return [_item(row) for row in rows], total
+
+    def _row(self, workspace_id: int, ref: Ref, *, for_update: bool = False) -> ActionItemRow | None:
+        query = select(ActionItemRow).where(
+            ActionItemRow.workspace_id == workspace_id,
+            ActionItemRow.kind == ref.kind.value,
+            ActionItemRow.number == ref.number,
+        )
+        if for_update:
+            query = query.with_for_update()
+        return self.session.exec(query).first()
+
+    def _add_change(
+        self,
+        workspace_id: int,
+        row: ActionItemRow,
+        kind: ChangeKind,
+        actor_id: str,
+        at: datetime,
+        *,
+        old: str | None = None,
+        new: str | None = None,
+        reason: str | None = None,
+    ) -> None:
+        assert row.id is not None
+        self.session.add(
+            ItemChangeRow(
+                workspace_id=workspace_id,
+                item_id=row.id,
+                kind=kind.value,
+                actor_id=actor_id,
+                at=at,
+                old_value=old,
+                new_value=new,
+                reason=reason,
+            )
+        )
+
+
+def _item(row: ActionItemRow) -> ActionItem:
+    return ActionItem(
+        number=row.number,
+        title=row.title,
+        owner_id=row.owner_id,
+        creator_id=row.creator_id,
+        due_on=row.due_on,
+        channel_id=row.channel_id,
+        status=ItemStatus(row.status),
+        created_at=row.created_at,
+        tag=row.tag,
+        source_link=row.source_link,
+        reschedule_count=row.reschedule_count,
+        closed_at=row.closed_at,
+        closed_by=row.closed_by,
+        kind=ItemKind(row.kind),
+        outcome=row.outcome,
+    )

@@ -1,0 +1,129 @@
+"""The outbox: durable, de-duplicated, claimable messages to deliver."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.model import OutboxEntry, Outgoing, Scope
+from storage.tables import OutboxRow, WorkspaceRow
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def put(self, workspace_id: int, message: Outgoing) -> bool:
+        """Queue the message; False when one with the same key was queued before."""
+        row = OutboxRow(
+            workspace_id=workspace_id,
+            # Keys are written by the core per workspace; the column is unique across all.
+            key=f"{workspace_id}/{message.key}",
+            kind=message.kind,
+            target=message.target,
+            data=json.dumps(message.data, ensure_ascii=False),
+            due_at=message.due_at,
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:
+            return False
+        return True
+
+    def claim_due(self, now: datetime, *, worker: str, lease: timedelta, limit: int) -> list[OutboxEntry]:
+        """Claim up to `limit` due rows for `lease`; rows whose lease ran out are claimable again.
+
+        On PostgreSQL, SKIP LOCKED lets several workers claim disjoint rows at once; SQLite
+        ignores FOR UPDATE, so the compare-and-set in the UPDATE is what keeps a row to one worker.
+        """
+        claimable = or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now)
+        candidates = self.session.exec(
+            select(OutboxRow.id)
+            .where(
+                col(OutboxRow.sent_at).is_(None),
+                col(OutboxRow.gave_up_at).is_(None),
+                col(OutboxRow.due_at) <= now,
+                claimable,
+            )
+            .order_by(col(OutboxRow.due_at), col(OutboxRow.id))
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        claimed: list[OutboxEntry] = []
+        for row_id in candidates:
+            result = self.session.execute(
+                update(OutboxRow)
+                .where(col(OutboxRow.id) == row_id, claimable)
+                .values(
+                    claimed_until=now + lease,
+                    claimed_by=worker,
+                    attempts=OutboxRow.attempts + 1,
+                )
+            )
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                claimed.append(self._entry(row_id))
+        return claimed
+
+    def mark_sent(self, row_id: int, *, message_id: str | None, now: datetime) -> None:
+        row = self.session.get(OutboxRow, row_id)
+        assert row is not None
+        row.sent_at = now
+        row.message_id = message_id
+        row.claimed_until = None
+        row.last_error = None
+        self.session.add(row)
+
+    def retry_later(self, row_id: int, *, error: str, at: datetime) -> None:
+        row = self.session.get(OutboxRow, row_id)
+        assert row is not None
+        row.due_at = at
+        row.claimed_until = None
+        row.last_error = error
+        self.session.add(row)
+
+    def give_up(self, row_id: int, *, error: str, now: datetime) -> None:
+        row = self.session.get(OutboxRow, row_id)
+        assert row is not None
+        row.gave_up_at = now
+        row.claimed_until = None
+        row.last_error = error
+        self.session.add(row)
+
+    def pending_count(self) -> int:
+        return self.session.exec(
+            select(func.count()).where(col(OutboxRow.sent_at).is_(None), col(OutboxRow.gave_up_at).is_(None))
+        ).one()
+
+    def next_due_at(self) -> datetime | None:
+        return self.session.exec(
+            select(OutboxRow.due_at)
+            .where(col(OutboxRow.sent_at).is_(None), col(OutboxRow.gave_up_at).is_(None))
+            .order_by(col(OutboxRow.due_at))
+        ).first()
+
+    def _entry(self, row_id: int) -> OutboxEntry:
+        row, workspace = self.session.exec(
+            select(OutboxRow, WorkspaceRow)
+            .join(WorkspaceRow, col(WorkspaceRow.id) == col(OutboxRow.workspace_id))
+            .where(OutboxRow.id == row_id)
+            .execution_options(populate_existing=True)
+        ).one()
+        assert row.id is not None
+        return OutboxEntry(
+            id=row.id,
+            scope=Scope(workspace.platform, workspace.team_id, workspace.enterprise_id),
+            message=Outgoing(
+                key=row.key.partition("/")[2],
+                kind=row.kind,
+                target=row.target,
+                data=json.loads(row.data),
+                due_at=row.due_at,
+            ),
+            attempts=row.attempts,
+        )

@@ -1,0 +1,159 @@
+"""The database schema, as SQLModel tables.
+
+Only repositories in this package read or write these; the core sees `bot.model` values.
+Timestamps are aware UTC (`UTCDateTime`); dates without time (due dates) are plain `date`s,
+because a due date is a day in the owner's calendar, not an instant.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def _utc_column(nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class WorkspaceRow(SQLModel, table=True):
+    __tablename__ = "workspace"
+    __table_args__ = (UniqueConstraint("platform", "enterprise_id", "team_id", name="uq_workspace_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    enterprise_id: str = Field(default="", max_length=32)
+    team_id: str = Field(max_length=32)
+    # Short ids (A-12, D-3) count per workspace and kind; bumped in the inserting transaction.
+    next_action_number: int = 1
+    next_decision_number: int = 1
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class PersonRow(SQLModel, table=True):
+    """Cached profile of a chat user: fetched from the platform rarely, read on every command."""
+
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_person_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    user_id: str = Field(max_length=64)
+    display_name: str | None = Field(default=None, max_length=200)
+    tz: str = Field(default="UTC", max_length=64)
+    locale: str | None = Field(default=None, max_length=16)
+    is_admin: bool = False
+    refreshed_at: datetime = Field(sa_column=_utc_column())
+
+
+class ChannelRow(SQLModel, table=True):
+    """Per-channel settings, such as the account tag items in this channel get by default."""
+
+    __tablename__ = "channel"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", name="uq_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    channel_id: str = Field(max_length=64)
+    default_tag: str | None = Field(default=None, max_length=80)
+
+
+class ActionItemRow(SQLModel, table=True):
+    __tablename__ = "action_item"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "kind", "number", name="uq_item_number"),
+        # The request that created the item (slash command trigger, modal view id):
+        # a retried or double-submitted request finds its item instead of making a second.
+        UniqueConstraint("workspace_id", "source_key", name="uq_item_source"),
+        Index("ix_item_owner_open", "workspace_id", "owner_id", "status", "due_on"),
+        Index("ix_item_channel_open", "workspace_id", "channel_id", "status", "due_on"),
+        Index("ix_item_tag", "workspace_id", "tag", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    kind: str = Field(default="action", max_length=16)
+    number: int
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    owner_id: str = Field(max_length=64)
+    creator_id: str = Field(max_length=64)
+    channel_id: str = Field(max_length=64)
+    due_on: date
+    tag: str | None = Field(default=None, max_length=80)
+    status: str = Field(default="open", max_length=16)
+    reschedule_count: int = 0
+    source_key: str = Field(max_length=200)
+    source_link: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+    updated_at: datetime = Field(sa_column=_utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    closed_by: str | None = Field(default=None, max_length=64)
+    # A decision's outcome, once decided.
+    outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class ItemChangeRow(SQLModel, table=True):
+    """History: every change to an item, never updated or deleted."""
+
+    __tablename__ = "item_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    item_id: int = Field(foreign_key="action_item.id", index=True)
+    kind: str = Field(max_length=16)
+    actor_id: str = Field(max_length=64)
+    at: datetime = Field(sa_column=_utc_column())
+    old_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    new_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class DraftRow(SQLModel, table=True):
+    """An action item that was refused as incomplete, kept so the form can finish it.
+
+    The user's words are not lost when the form is opened later or the bot restarts in between.
+    """
+
+    __tablename__ = "draft"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    kind: str = Field(default="action", max_length=16)
+    author_id: str = Field(max_length=64)
+    channel_id: str = Field(max_length=64)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    owner_id: str | None = Field(default=None, max_length=64)
+    due_on: date | None = None
+    tag: str | None = Field(default=None, max_length=80)
+    source_link: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    created_at: datetime = Field(sa_column=_utc_column())
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message to deliver: written in the same transaction as the change it announces.
+
+    `key` is unique so that the same announcement can never be queued twice; a worker claims a
+    row by setting `claimed_until` (a lease) and records `sent_at` and the platform's message id.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "gave_up_at", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    key: str = Field(max_length=250, unique=True)
+    kind: str = Field(max_length=32)
+    target: str = Field(sa_column=Column(Text, nullable=False))
+    data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
+    due_at: datetime = Field(sa_column=_utc_column())
+    claimed_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=64)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    message_id: str | None = Field(default=None, max_length=64)
+    gave_up_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))

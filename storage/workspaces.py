@@ -1,0 +1,156 @@
+"""Workspaces, their people (cached profiles), channel settings and unfinished drafts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.model import ItemKind, Person, SavedDraft, Scope
+from storage.tables import ChannelRow, DraftRow, PersonRow, WorkspaceRow
+
+
+class WorkspaceRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def ensure(self, scope: Scope, now: datetime) -> int:
+        """The workspace's row id, creating the row on first contact."""
+        found = self._find(scope)
+        if found is not None:
+            return found
+        try:
+            with self.session.begin_nested():
+                row = WorkspaceRow(
+                    platform=scope.platform,
+                    enterprise_id=scope.enterprise_id,
+                    team_id=scope.team_id,
+                    created_at=now,
+                )
+                self.session.add(row)
+                self.session.flush()
+        except IntegrityError:
+            # Another request created it first; use theirs.
+            found = self._find(scope)
+            assert found is not None
+            return found
+        assert row.id is not None
+        return row.id
+
+    def _find(self, scope: Scope) -> int | None:
+        return self.session.exec(
+            select(WorkspaceRow.id).where(
+                WorkspaceRow.platform == scope.platform,
+                WorkspaceRow.enterprise_id == scope.enterprise_id,
+                WorkspaceRow.team_id == scope.team_id,
+            )
+        ).first()
+
+    def lock(self, workspace_id: int) -> None:
+        """Hold the workspace row until the transaction ends (PostgreSQL; SQLite has one writer)."""
+        self.session.get(WorkspaceRow, workspace_id, with_for_update=True, populate_existing=True)
+
+    def take_number(self, workspace_id: int, kind: ItemKind) -> int:
+        row = self.session.get(WorkspaceRow, workspace_id, with_for_update=True, populate_existing=True)
+        assert row is not None
+        if kind is ItemKind.ACTION:
+            number = row.next_action_number
+            row.next_action_number = number + 1
+        else:
+            number = row.next_decision_number
+            row.next_decision_number = number + 1
+        self.session.add(row)
+        return number
+
+    # People
+
+    def person(self, workspace_id: int, user_id: str) -> tuple[Person, datetime] | None:
+        """The cached profile and when it was fetched, or None if never seen."""
+        row = self._person_row(workspace_id, user_id)
+        if row is None:
+            return None
+        return _person(row), row.refreshed_at
+
+    def save_person(self, workspace_id: int, person: Person, now: datetime) -> None:
+        row = self._person_row(workspace_id, person.user_id) or PersonRow(
+            workspace_id=workspace_id, user_id=person.user_id, refreshed_at=now
+        )
+        row.tz = person.tz
+        row.locale = person.locale
+        row.is_admin = person.is_admin
+        row.display_name = person.display_name
+        row.refreshed_at = now
+        self.session.add(row)
+
+    def _person_row(self, workspace_id: int, user_id: str) -> PersonRow | None:
+        return self.session.exec(
+            select(PersonRow).where(PersonRow.workspace_id == workspace_id, PersonRow.user_id == user_id)
+        ).first()
+
+    # Channels
+
+    def default_tag(self, workspace_id: int, channel_id: str) -> str | None:
+        return self.session.exec(
+            select(ChannelRow.default_tag).where(
+                ChannelRow.workspace_id == workspace_id, ChannelRow.channel_id == channel_id
+            )
+        ).first()
+
+    # Drafts
+
+    def add_draft(self, workspace_id: int, draft: SavedDraft, now: datetime) -> int:
+        row = DraftRow(
+            workspace_id=workspace_id,
+            kind=draft.kind.value,
+            author_id=draft.author_id,
+            channel_id=draft.channel_id,
+            text=draft.text,
+            title=draft.title,
+            owner_id=draft.owner_id,
+            due_on=draft.due_on,
+            tag=draft.tag,
+            source_link=draft.source_link,
+            created_at=now,
+        )
+        self.session.add(row)
+        self.session.flush()
+        assert row.id is not None
+        return row.id
+
+    def draft(self, workspace_id: int, draft_id: int) -> SavedDraft | None:
+        row = self.session.exec(
+            select(DraftRow).where(DraftRow.workspace_id == workspace_id, DraftRow.id == draft_id)
+        ).first()
+        if row is None:
+            return None
+        assert row.id is not None
+        return SavedDraft(
+            id=row.id,
+            kind=ItemKind(row.kind),
+            author_id=row.author_id,
+            channel_id=row.channel_id,
+            text=row.text,
+            title=row.title,
+            owner_id=row.owner_id,
+            due_on=row.due_on,
+            tag=row.tag,
+            source_link=row.source_link,
+        )
+
+    def delete_draft(self, workspace_id: int, draft_id: int) -> None:
+        row = self.session.exec(
+            select(DraftRow).where(DraftRow.workspace_id == workspace_id, DraftRow.id == draft_id)
+        ).first()
+        if row is not None:
+            self.session.delete(row)
+
+
+def _person(row: PersonRow) -> Person:
+    return Person(
+        user_id=row.user_id,
+        tz=row.tz,
+        locale=row.locale,
+        is_admin=row.is_admin,
+        display_name=row.display_name,
+    )
