@@ -240,7 +240,9 @@ def _language_of_intro(found: re.Match[str]) -> str | None:
     return _INTRODUCED_BY.get(introduction, introduction if introduction == "ja" else None)
 
 
-def _date_of(kind: str, found: re.Match[str], words: dict[str, dict[str, Any]], today: date, locale: str | None) -> date:
+def _date_of(
+    kind: str, found: re.Match[str], words: dict[str, dict[str, Any]], today: date, locale: str | None
+) -> date:
     kind, _, detail = kind.partition(":")
     parts = found.groupdict()
     monday = today - timedelta(days=today.weekday())

@@ -91,7 +91,11 @@ REFUSED_FOOTER = "Fix the command and send it again, or finish it in the form."
 DRAFT_GONE = "That draft is no longer here (it was already recorded, or too old). Send the command again."
 FORM_STILL_INVALID = "Please fix the fields marked in red."
 
-NOT_FOUND = "There is no {ref} in this workspace. `/action list all` and `/decision list all` show the open ones."
+_NOT_FOUND = "There is no {noun} {ref} in this workspace. `{command} list all` shows the open ones."
+
+
+def not_found(ref: Ref) -> str:
+    return _NOT_FOUND.format(noun=NOUN[ref.kind], ref=ref, command=COMMAND[ref.kind])
 NOT_ALLOWED = "Only the owner (<@{owner}>), the creator (<@{creator}>) or a workspace admin can change {ref}."
 ALREADY_CLOSED = "{ref} is already {status}; nothing changed."
 UNCHANGED_DUE = "{ref} is already due {due}; nothing changed."

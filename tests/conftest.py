@@ -128,6 +128,15 @@ class AppUnderTest:
             found, _ = tx.items.find(workspace_id, ItemFilter(include_closed=True, **which), limit=1000)
         return found
 
+    def item(self, ref: str, team_id: str = "T0001") -> Any:
+        """One stored item by its reference (`A-1`, `D-2`)."""
+        from bot.model import parse_ref
+
+        parsed = parse_ref(ref)
+        assert parsed is not None
+        [found] = [i for i in self.items(team_id) if i.kind == parsed.kind and i.number == parsed.number]
+        return found
+
     def history(self, ref: str, team_id: str = "T0001") -> list[Any]:
         from bot.model import Scope, parse_ref
 

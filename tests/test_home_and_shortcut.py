@@ -42,7 +42,7 @@ def test_done_from_home_republishes_it(slack: SlackDriver, app: AppUnderTest, st
     standin.clear()
     slack.click_button_in(home, "item_done", user=TANAKA)
     app.settle()
-    assert app.items()[0].status.value == "done"
+    assert app.item("A-1").status.value == "done"
     assert "Nothing open" in blocks_text(standin.calls_to("views.publish")[-1].args["view"]["blocks"])
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from bot.dates import DueDateError
 
+from bot.dates import DueDateError
 from bot.intake import Mention, ProblemCode, check_fields, read_capture, read_reschedule
 
 TODAY = date(2026, 11, 23)  # a Monday

@@ -81,7 +81,7 @@ def test_workspaces_never_see_each_others_items(slack: SlackDriver, app: AppUnde
     assert "A-1" in own.text  # numbering is per workspace too
     assert [item.title for item in app.items()] == ["Globex secret plan"]
     assert [item.title for item in app.items(team_id="T0002")] == ["Their task"]
-    assert app.items()[0].status.value == "open"
+    assert app.item("A-1").status.value == "open"
 
 
 def test_the_ack_does_not_wait_for_slack(slack: SlackDriver, app: AppUnderTest, standin: SlackStandIn) -> None:

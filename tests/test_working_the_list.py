@@ -73,7 +73,7 @@ def test_done_by_text_is_announced_in_the_channel_and_kept_in_history(
     reply = slack.command("/action", "done A-1", user=TANAKA)
     assert reply.response_type == "in_channel"
     assert "A-1 marked done" in reply.text
-    assert app.items()[0].status.value == "done"
+    assert app.item("A-1").status.value == "done"
     assert [c.kind.value for c in app.history("A-1")] == ["created", "done"]
     again = slack.command("/action", "done A-1", user=TANAKA)
     assert again.response_type == "ephemeral" and "already done" in again.text
@@ -91,7 +91,7 @@ def test_reschedule_by_text_keeps_the_reason(slack: SlackDriver, app: AppUnderTe
         "customer asked for more time",
         TANAKA,
     )
-    assert app.items()[0].reschedule_count == 1
+    assert app.item("A-1").reschedule_count == 1
 
 
 def test_reschedule_to_the_past_or_nonsense_is_refused(slack: SlackDriver, three_items: list[Reply]) -> None:
@@ -122,7 +122,7 @@ def test_only_owner_creator_or_admin_may_change_an_item(
     refusal = slack.command("/action", "done A-1", user=NINA)
     assert refusal.response_type == "ephemeral"
     assert "Only the owner" in refusal.text
-    assert app.items()[0].status.value == "open"
+    assert app.item("A-1").status.value == "open"
     assert slack.command("/action", "done A-1", user=BOSS).response_type == "in_channel"  # an admin
     assert slack.command("/action", "cancel A-2", user=JAN).response_type == "in_channel"  # owner and creator
 
@@ -137,7 +137,7 @@ def test_done_button_updates_the_card_in_place(
     reply = slack.click_button_in(card, "item_done", user=TANAKA)
     assert reply.status == 200
     app.settle()
-    assert app.items()[0].status.value == "done"
+    assert app.item("A-1").status.value == "done"
     [update] = standin.calls_to("response_url")
     assert update.args["replace_original"] is True
     text = blocks_text(update.args["blocks"])
@@ -149,7 +149,7 @@ def test_a_button_press_by_someone_else_is_politely_refused(
 ) -> None:
     slack.click_button_in(three_items[0].body, "item_done", user=NINA)
     app.settle()
-    assert app.items()[0].status.value == "open"
+    assert app.item("A-1").status.value == "open"
     [answer] = standin.calls_to("response_url")
     assert answer.args["response_type"] == "ephemeral" and answer.args["replace_original"] is False
     assert "Only the owner" in answer.args["text"]
@@ -171,7 +171,7 @@ def test_reschedule_button_opens_a_form_and_the_form_reschedules(
     )
     assert not reply.body
     app.settle()
-    assert str(app.items()[0].due_on) == "2026-12-02"
+    assert str(app.item("A-1").due_on) == "2026-12-02"
     assert app.history("A-1")[-1].reason == "legal review"
     [update] = standin.calls_to("response_url")
     assert "Wed 2026-12-02" in blocks_text(update.args["blocks"])
@@ -211,4 +211,4 @@ def test_list_menu_marks_done(
     done = next(o for o in menu_block["accessory"]["options"] if o["value"].startswith("done:"))
     slack.click("item_menu", user=TANAKA, selected_option=done, container={"type": "message", "is_ephemeral": True})
     app.settle()
-    assert app.items()[0].status.value == "done"
+    assert app.item("A-1").status.value == "done"

@@ -2,7 +2,20 @@
 
 from bot.date_words import Rule, Vocabulary
 
-_MONTH_NAMES = "januari februari maart april mei juni juli augustus september oktober november december".split()
+_MONTH_NAMES = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
 _MONTHS.update({"jan": 1, "feb": 2, "mrt": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9})
 _MONTHS.update({"okt": 10, "nov": 11, "dec": 12})
@@ -13,16 +26,37 @@ VOCABULARY = Vocabulary(
     code="nl",
     months=_MONTHS,
     weekdays={
-        "maandag": 0, "dinsdag": 1, "woensdag": 2, "donderdag": 3, "vrijdag": 4, "zaterdag": 5, "zondag": 6,
-    },  # fmt: skip
+        "maandag": 0,
+        "dinsdag": 1,
+        "woensdag": 2,
+        "donderdag": 3,
+        "vrijdag": 4,
+        "zaterdag": 5,
+        "zondag": 6,
+    },
     numbers={
-        "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7, "acht": 8,
-        "negen": 9, "tien": 10,
-    },  # fmt: skip
+        "een": 1,
+        "één": 1,
+        "twee": 2,
+        "drie": 3,
+        "vier": 4,
+        "vijf": 5,
+        "zes": 6,
+        "zeven": 7,
+        "acht": 8,
+        "negen": 9,
+        "tien": 10,
+    },
     units={
-        "dag": "day", "dagen": "day", "week": "week", "weken": "week", "maand": "month", "maanden": "month",
-        "werkdag": "bday", "werkdagen": "bday",
-    },  # fmt: skip
+        "dag": "day",
+        "dagen": "day",
+        "week": "week",
+        "weken": "week",
+        "maand": "month",
+        "maanden": "month",
+        "werkdag": "bday",
+        "werkdagen": "bday",
+    },
     intro_before=("uiterlijk", "uiterlijk op", "voor", "vóór", "tot", "tot en met", "t/m", "op", "ten laatste"),
     rules=(
         Rule("offset:0", r"(?:vandaag|vanavond)"),

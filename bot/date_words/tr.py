@@ -3,7 +3,20 @@
 
 from bot.date_words import Rule, Vocabulary
 
-_MONTH_NAMES = "ocak şubat mart nisan mayıs haziran temmuz ağustos eylül ekim kasım aralık".split()
+_MONTH_NAMES = [
+    "ocak",
+    "şubat",
+    "mart",
+    "nisan",
+    "mayıs",
+    "haziran",
+    "temmuz",
+    "ağustos",
+    "eylül",
+    "ekim",
+    "kasım",
+    "aralık",
+]
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
 _MONTHS.update({"oca": 1, "şub": 2, "nis": 4, "haz": 6, "tem": 7, "ağu": 8, "eyl": 9, "eki": 10, "kas": 11})
 
@@ -15,8 +28,17 @@ VOCABULARY = Vocabulary(
     months=_MONTHS,
     weekdays={name: number for number, name in enumerate(_DAYS)},
     numbers={
-        "bir": 1, "iki": 2, "üç": 3, "dört": 4, "beş": 5, "altı": 6, "yedi": 7, "sekiz": 8, "dokuz": 9, "on": 10,
-    },  # fmt: skip
+        "bir": 1,
+        "iki": 2,
+        "üç": 3,
+        "dört": 4,
+        "beş": 5,
+        "altı": 6,
+        "yedi": 7,
+        "sekiz": 8,
+        "dokuz": 9,
+        "on": 10,
+    },
     units={"gün": "day", "hafta": "week", "ay": "month", "iş günü": "bday"},
     intro_before=("en geç", "son tarih", "en son"),
     rules=(
@@ -32,7 +54,9 @@ VOCABULARY = Vocabulary(
         Rule("week_end:1", r"(?:(?:gelecek|önümüzdeki) hafta(?:nın sonu| sonu| içinde)?|haftaya)"),
         Rule("month_end:0", r"(?:bu ay(?:ın sonu| sonu| içinde)?|ay sonu|ayın sonu|ay içinde)"),
         Rule("month_end:1", r"(?:(?:gelecek|önümüzdeki) ay(?:ın sonu| sonu| içinde)?)"),
-        Rule("year_end", r"(?:(?:bu )?yıl(?:ın)? sonu|bu yıl(?: içinde)?|yıl içinde|(?:bu )?sene(?:nin)? sonu|bu sene)"),
+        Rule(
+            "year_end", r"(?:(?:bu )?yıl(?:ın)? sonu|bu yıl(?: içinde)?|yıl içinde|(?:bu )?sene(?:nin)? sonu|bu sene)"
+        ),
         Rule("week_no", r"{wn}\. hafta"),
         Rule("week_no", r"hafta {wn}"),
         Rule("month_day", r"{day} {month}(?: {year})?"),

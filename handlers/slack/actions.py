@@ -123,7 +123,7 @@ class ItemActions:
         meta = {"item": str(ref), "reply": self._card_reply(body)}
         if item is None or not item.is_open:
             text = (
-                say.NOT_FOUND.format(ref=ref)
+                say.not_found(ref)
                 if item is None
                 else say.ALREADY_CLOSED.format(ref=item.ref, status=say.status_text(item))
             )

@@ -12,7 +12,7 @@ from bot.tracker import ChangeResult, Outcome
 def change_answer(result: ChangeResult, ref: Ref, actor: Person, today: date) -> str:
     item = result.item
     if result.outcome is Outcome.NOT_FOUND or item is None:
-        return say.NOT_FOUND.format(ref=ref)
+        return say.not_found(ref)
     if result.outcome is Outcome.NOT_ALLOWED:
         return say.NOT_ALLOWED.format(owner=item.owner_id, creator=item.creator_id, ref=ref)
     if result.outcome is Outcome.ALREADY_CLOSED:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.dates import DueDateError
 from slack_bolt.async_app import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as say
+from bot.dates import DueDateError
 from bot.intake import read_reschedule
 from bot.model import ItemKind, Person, Ref, Scope, parse_ref
 from bot.tracker import Captured, ChangeResult, ListKind, ListQuery

@@ -34,15 +34,22 @@ class Directory:
         if cached is not None:
             person, stale = cached
             if stale:
-                self.spawn(self.refresh(scope, user_id, client))
+                self.spawn(self._refresh_quietly(scope, user_id, client))
             return person
         try:
             return await asyncio.wait_for(self.refresh(scope, user_id, client), FIRST_LOOKUP_TIMEOUT)
         except (TimeoutError, SlackApiError, OSError) as error:
             # Answer now with UTC rather than fail the command; the cache fills on the next try.
             log.warning("users.info for %s failed (%s); using UTC for now", user_id, error)
-            self.spawn(self.refresh(scope, user_id, client))
+            if isinstance(error, TimeoutError):  # slow, not wrong: let the answer arrive in the background
+                self.spawn(self._refresh_quietly(scope, user_id, client))
             return Person(user_id=user_id)
+
+    async def _refresh_quietly(self, scope: Scope, user_id: str, client: AsyncWebClient) -> None:
+        try:
+            await self.refresh(scope, user_id, client)
+        except (SlackApiError, OSError) as error:
+            log.warning("users.info for %s failed again (%s)", user_id, error)
 
     async def refresh(self, scope: Scope, user_id: str, client: AsyncWebClient) -> Person:
         response = await client.users_info(user=user_id, include_locale=True)
