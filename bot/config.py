@@ -47,14 +47,10 @@ class Settings:
                 "(or set SLACK_APP_TOKEN to use Socket Mode)."
             )
         if app_token and not app_token.startswith("xapp-"):
-            raise ConfigError(
-                f"SLACK_APP_TOKEN should start with xapp-: copy it from {_WHERE['SLACK_APP_TOKEN']}."
-            )
+            raise ConfigError(f"SLACK_APP_TOKEN should start with xapp-: copy it from {_WHERE['SLACK_APP_TOKEN']}.")
         api_url = env.get("SLACK_API_URL", "").strip() or SLACK_API_DEFAULT
         if not api_url.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"SLACK_API_URL must be an http(s) URL such as {SLACK_API_DEFAULT}; got {api_url!r}."
-            )
+            raise ConfigError(f"SLACK_API_URL must be an http(s) URL such as {SLACK_API_DEFAULT}; got {api_url!r}.")
         port_text = env.get("PORT", "").strip() or "3000"
         if not port_text.isdigit() or not 0 < int(port_text) < 65536:
             raise ConfigError(f"PORT must be a TCP port number (1–65535); got {port_text!r}.")

@@ -68,7 +68,7 @@ def read_phrase(text: str, *, today: date, locale: str | None = None) -> tuple[d
     for phrase in dict.fromkeys((text.strip(), text.strip(_EDGE_PUNCTUATION))):  # `1.12.` and `Friday.`
         folded = _fold(phrase)
         for grammar in _GRAMMAR:
-            found = grammar.whole.fullmatch(folded)
+            found = grammar.pattern.fullmatch(folded)
             if found is not None:
                 return _resolve(grammar, found, phrase, today, locale)
     raise DueDateError(f"“{text.strip()}” is not a date I can read. Try {EXAMPLES}.", text.strip() or None)
@@ -85,7 +85,7 @@ def find_due(sentence: str, *, today: date, locale: str | None = None) -> DueMat
     masked = _mask(_fold(sentence))
     best: tuple[int, int, _Phrase, re.Match[str]] | None = None
     for grammar in _GRAMMAR:
-        for found in grammar.anywhere.finditer(masked):
+        for found in grammar.pattern.finditer(masked):
             introduced = bool(found.group("pre") or found.group("post"))
             if grammar.rule.needs_intro and not introduced:
                 continue
@@ -138,8 +138,8 @@ _NUMERIC = Vocabulary(
 class _Phrase:
     rule: Rule
     words: Vocabulary
-    anywhere: re.Pattern[str]
-    whole: re.Pattern[str]
+    # Its edges only look around, so the same pattern serves `fullmatch` and `finditer`.
+    pattern: re.Pattern[str]
 
 
 def _plain(word: str) -> str:
@@ -194,7 +194,7 @@ def _compile(rule: Rule, words: Vocabulary) -> _Phrase:
         rf"(?:(?:,? ?|\s*の\s*)(?P<time>{_TIME}))?(?P<post>{after})?"
     )
     body = _spaces(body)
-    return _Phrase(rule, words, re.compile(_LEFT + body + _RIGHT), re.compile(body))
+    return _Phrase(rule, words, re.compile(_LEFT + body + _RIGHT))
 
 
 _GRAMMAR: tuple[_Phrase, ...] = tuple(_compile(rule, words) for words in (_NUMERIC, *LANGUAGES) for rule in words.rules)

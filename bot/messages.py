@@ -96,6 +96,8 @@ _NOT_FOUND = "There is no {noun} {ref} in this workspace. `{command} list all` s
 
 def not_found(ref: Ref) -> str:
     return _NOT_FOUND.format(noun=NOUN[ref.kind], ref=ref, command=COMMAND[ref.kind])
+
+
 NOT_ALLOWED = "Only the owner (<@{owner}>), the creator (<@{creator}>) or a workspace admin can change {ref}."
 ALREADY_CLOSED = "{ref} is already {status}; nothing changed."
 UNCHANGED_DUE = "{ref} is already due {due}; nothing changed."

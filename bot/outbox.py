@@ -95,9 +95,7 @@ class Dispatcher:
                 await asyncio.to_thread(self._failed, entry, failure, report)
             except Exception as error:  # a bug or an unexpected answer: retry, but say so loudly
                 log.exception("delivery of outbox row %s failed", entry.id)
-                await asyncio.to_thread(
-                    self._failed, entry, DeliveryFailed(repr(error), retry_after=30), report
-                )
+                await asyncio.to_thread(self._failed, entry, DeliveryFailed(repr(error), retry_after=30), report)
             else:
                 await asyncio.to_thread(self._sent, entry, message_id)
                 report.sent += 1
@@ -115,9 +113,7 @@ class Dispatcher:
         now = self.clock.now()
         with self.store.transaction() as tx:
             if failure.retry_after is None or entry.attempts >= MAX_ATTEMPTS:
-                log.warning(
-                    "giving up on outbox row %s (%s): %s", entry.id, entry.message.kind, failure.reason
-                )
+                log.warning("giving up on outbox row %s (%s): %s", entry.id, entry.message.kind, failure.reason)
                 tx.outbox.give_up(entry.id, error=failure.reason, now=now)
                 report.given_up += 1
             else:

@@ -201,9 +201,7 @@ class SlackDriver:
             response_url=response_url, trigger_id=trigger_id,
         )  # fmt: skip
 
-    def click_button_in(
-        self, source: dict[str, Any], action_id: str, *, user: str, option: str | None = None
-    ) -> Reply:
+    def click_button_in(self, source: dict[str, Any], action_id: str, *, user: str, option: str | None = None) -> Reply:
         """Click the first element with `action_id` in a message or view, as Slack reports it.
 
         `source` is a message (an acknowledgement body, chat.postMessage arguments, a response URL

@@ -648,9 +648,7 @@ class SlackStandIn:
         view_id = _as_str(args.get("view_id"))
         external_id = _as_str(args.get("external_id"))
         if not view_id and external_id:
-            view_id = next(
-                (r.view_id for r in reversed(self._views) if r.view.get("external_id") == external_id), None
-            )
+            view_id = next((r.view_id for r in reversed(self._views) if r.view.get("external_id") == external_id), None)
         if not view_id or view_id not in self._view_hashes:
             raise _SlackError("not_found")
         if args.get("hash") and args["hash"] != self._view_hashes[view_id]:

@@ -148,3 +148,27 @@ def test_any_text_is_read_or_refused_never_crashes(today: date, text: str) -> No
         assert error.message
     else:
         assert found is None or (found.due_on >= today and text[found.start : found.end] == found.phrase)
+
+
+@given(today=days, text=st.text(max_size=40))
+def test_any_phrase_is_a_date_or_the_documented_error(today: date, text: str) -> None:
+    try:
+        assert parse_due(text, today=today) >= today
+    except DueDateError as error:
+        assert error.message
+
+
+RELATIVE = [
+    "today", "tomorrow", "friday", "next monday", "in 5 days", "in 3 months", "10 business days", "end of week",
+    "end of next month", "this year", "week 2", "明後日", "来週金曜", "今週中", "年内", "overmorgen",
+    "volgende week vrijdag", "eind van de maand", "i övermorgon", "fredag nästa vecka", "vecka 1", "öbür gün",
+    "haftaya cuma", "2 hafta sonra", "jan 15", "15 Aralık", "12/24",
+]  # fmt: skip
+
+
+@given(today=days, phrase=st.sampled_from(RELATIVE))
+def test_relative_phrases_never_land_in_the_past(today: date, phrase: str) -> None:
+    try:
+        assert parse_due(phrase, today=today) >= today
+    except DueDateError as error:  # only `end of week`/`今週中` on a weekend: this week's Friday has passed
+        assert "past" in error.message and today.weekday() >= 5
