@@ -1,31 +1,53 @@
-"""The clockwork: APScheduler ticks that drive the outbox sweep.
+"""The clockwork: APScheduler ticks that drive the session planner and the outbox sweep.
 
-APScheduler holds no state that matters here: what must be sent lives in the outbox table,
-so a tick that is missed while the process is down is simply caught up by the next one.
+APScheduler holds no state that matters here: what must be sent lives in the outbox table and
+what should be queued follows from the session schedules in the database, so a tick that is
+missed while the process is down is simply caught up by the next one, on any replica.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from datetime import UTC, datetime
+
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.outbox import Dispatcher
+from bot.sessions import Sessions
+
+log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 5
+# Agendas and check-ins are planned to the minute; a tick twice a minute keeps them on time.
+PLAN_SECONDS = 30
 
 
-def start_ticks(dispatcher: Dispatcher) -> AsyncIOScheduler:
-    """Start sweeping the outbox every few seconds in the running event loop."""
+class Planner:
+    """Asks the session schedules what is due, then lets the outbox deliver it at once."""
+
+    def __init__(self, sessions: Sessions, dispatcher: Dispatcher) -> None:
+        self.sessions = sessions
+        self.dispatcher = dispatcher
+
+    async def tick(self) -> None:
+        try:
+            queued = await asyncio.to_thread(self.sessions.plan)
+        except Exception:  # a bad tick must not stop the next one; the database is the truth
+            log.exception("planning session messages failed")
+            return
+        if queued:
+            log.info("queued %d session message(s)", queued)
+            self.dispatcher.kick()
+
+
+def start_ticks(dispatcher: Dispatcher, planner: Planner) -> AsyncIOScheduler:
+    """Start planning and sweeping in the running event loop."""
     scheduler = AsyncIOScheduler(timezone="UTC")
-    scheduler.add_job(
-        dispatcher.kick,
-        "interval",
-        seconds=SWEEP_SECONDS,
-        id="outbox-sweep",
-        max_instances=1,
-        coalesce=True,
-        # A late tick is still worth running: it only looks at what is due now.
-        misfire_grace_time=None,
-    )
+    # The first run is right away: plan and deliver what came due while we were down. A late tick
+    # is still worth running, as each only looks at what is due now.
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": datetime.now(UTC)}
+    scheduler.add_job(dispatcher.kick, "interval", seconds=SWEEP_SECONDS, id="outbox-sweep", **common)
+    scheduler.add_job(planner.tick, "interval", seconds=PLAN_SECONDS, id="session-plan", **common)
     scheduler.start()
-    dispatcher.kick()  # deliver what came due while we were down, right away
     return scheduler

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -128,18 +128,24 @@ class ItemRepository:
             )
             .order_by(col(ItemChangeRow.id))
         ).all()
-        return [
-            ItemChange(
-                ref=ref,
-                kind=ChangeKind(row.kind),
-                actor_id=row.actor_id,
-                at=row.at,
-                old_value=row.old_value,
-                new_value=row.new_value,
-                reason=row.reason,
+        return [_change(row, ref) for row in rows]
+
+    def changes_in_channel(
+        self, workspace_id: int, channel_id: str, *, since: datetime, until: datetime
+    ) -> list[tuple[ItemChange, ActionItem]]:
+        """What happened to the channel's items in a time window, oldest first, with each item as it is now."""
+        rows = self.session.exec(
+            select(ItemChangeRow, ActionItemRow)
+            .join(ActionItemRow, col(ActionItemRow.id) == col(ItemChangeRow.item_id))
+            .where(
+                ActionItemRow.workspace_id == workspace_id,
+                ActionItemRow.channel_id == channel_id,
+                col(ItemChangeRow.at) >= since,
+                col(ItemChangeRow.at) <= until,
             )
-            for row in rows
-        ]
+            .order_by(col(ItemChangeRow.at), col(ItemChangeRow.id))
+        ).all()
+        return [(_change(change, (item := _item(row)).ref), item) for change, row in rows]
 
     def find(self, workspace_id: int, which: ItemFilter, *, limit: int) -> tuple[list[ActionItem], int]:
         """Matching items, overdue first then by due date, up to `limit`, and how many match in all."""
@@ -161,6 +167,22 @@ class ItemRepository:
             query.order_by(col(ActionItemRow.due_on), col(ActionItemRow.kind), col(ActionItemRow.number)).limit(limit)
         ).all()
         return [_item(row) for row in rows], total
+
+    def for_agenda(self, workspace_id: int, channel_id: str, *, closed_since: datetime | None) -> list[ActionItem]:
+        """The channel's open items, and those closed since `closed_since` (ever, when None)."""
+        recently_closed = ActionItemRow.status != ItemStatus.OPEN.value
+        if closed_since is not None:
+            recently_closed = and_(recently_closed, col(ActionItemRow.closed_at) >= closed_since)
+        rows = self.session.exec(
+            select(ActionItemRow)
+            .where(
+                ActionItemRow.workspace_id == workspace_id,
+                ActionItemRow.channel_id == channel_id,
+                or_(ActionItemRow.status == ItemStatus.OPEN.value, recently_closed),
+            )
+            .order_by(col(ActionItemRow.due_on), col(ActionItemRow.kind), col(ActionItemRow.number))
+        ).all()
+        return [_item(row) for row in rows]
 
     def _row(self, workspace_id: int, ref: Ref, *, for_update: bool = False) -> ActionItemRow | None:
         query = select(ActionItemRow).where(
@@ -197,6 +219,18 @@ class ItemRepository:
                 reason=reason,
             )
         )
+
+
+def _change(row: ItemChangeRow, ref: Ref) -> ItemChange:
+    return ItemChange(
+        ref=ref,
+        kind=ChangeKind(row.kind),
+        actor_id=row.actor_id,
+        at=row.at,
+        old_value=row.old_value,
+        new_value=row.new_value,
+        reason=row.reason,
+    )
 
 
 def _item(row: ActionItemRow) -> ActionItem:

@@ -36,6 +36,23 @@ class OutboxRepository:
             return False
         return True
 
+    def has(self, workspace_id: int, key: str) -> bool:
+        return (
+            self.session.exec(select(OutboxRow.id).where(OutboxRow.key == f"{workspace_id}/{key}")).first() is not None
+        )
+
+    def keys_with_prefix(self, workspace_id: int, prefix: str) -> list[str]:
+        """The keys queued under `prefix` (the workspace's own part of the key)."""
+        full = f"{workspace_id}/{prefix}"
+        rows = self.session.exec(
+            select(OutboxRow.key).where(col(OutboxRow.key).startswith(full, autoescape=True))
+        ).all()
+        return [key.partition("/")[2] for key in rows]
+
+    def message_id(self, workspace_id: int, key: str) -> str | None:
+        """The platform's id of the message sent for `key` (None when not sent yet)."""
+        return self.session.exec(select(OutboxRow.message_id).where(OutboxRow.key == f"{workspace_id}/{key}")).first()
+
     def claim_due(self, now: datetime, *, worker: str, lease: timedelta, limit: int) -> list[OutboxEntry]:
         """Claim up to `limit` due rows for `lease`; rows whose lease ran out are claimable again.
 

@@ -13,6 +13,7 @@ from storage.db import make_engine
 from storage.items import ItemRepository
 from storage.migrate import upgrade
 from storage.outbox import OutboxRepository
+from storage.sessions import SessionRepository
 from storage.workspaces import WorkspaceRepository
 
 
@@ -24,6 +25,7 @@ class Tx:
     workspaces: WorkspaceRepository
     items: ItemRepository
     outbox: OutboxRepository
+    sessions: SessionRepository
 
 
 class Store:
@@ -45,6 +47,7 @@ class Store:
                 workspaces=WorkspaceRepository(session),
                 items=ItemRepository(session),
                 outbox=OutboxRepository(session),
+                sessions=SessionRepository(session),
             )
 
     def ping(self) -> None:

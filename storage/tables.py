@@ -157,3 +157,56 @@ class OutboxRow(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     message_id: str | None = Field(default=None, max_length=64)
     gave_up_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+
+
+class SessionRow(SQLModel, table=True):
+    """A channel's account-plan session rhythm: an RFC 5545 rule in a time zone.
+
+    `anchor` is the rule's DTSTART as local wall time (ISO text): rules are iterated in local
+    time so that DST changes never move the meeting.
+    """
+
+    __tablename__ = "session"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id", name="uq_session_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    channel_id: str = Field(max_length=64)
+    rule: str = Field(sa_column=Column(Text, nullable=False))
+    tz: str = Field(max_length=64)
+    anchor: str = Field(max_length=32)
+    agenda_lead: str = Field(max_length=32)
+    checkin_lead: str = Field(max_length=32)
+    duration_minutes: int = 60
+    active: bool = True
+    owner_id: str = Field(max_length=64)
+    updated_at: datetime = Field(sa_column=_utc_column())
+
+
+class SessionChangeRow(SQLModel, table=True):
+    """One occurrence skipped (`moved_to` empty) or moved, without touching the rule."""
+
+    __tablename__ = "session_change"
+    __table_args__ = (UniqueConstraint("session_id", "original_on", name="uq_session_change"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="session.id", index=True)
+    original_on: date
+    moved_to: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    actor_id: str = Field(max_length=64)
+
+
+class CheckinRow(SQLModel, table=True):
+    """An owner's pre-session answer about one item, for one session occurrence."""
+
+    __tablename__ = "checkin"
+    __table_args__ = (UniqueConstraint("session_id", "occurrence", "item_id", name="uq_checkin"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="session.id", index=True)
+    occurrence: datetime = Field(sa_column=_utc_column())
+    item_id: int = Field(foreign_key="action_item.id")
+    owner_id: str = Field(max_length=64)
+    status: str | None = Field(default=None, max_length=16)
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    answered_at: datetime = Field(sa_column=_utc_column())

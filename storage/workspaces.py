@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.model import ItemKind, Person, SavedDraft, Scope
 from storage.tables import ChannelRow, DraftRow, PersonRow, WorkspaceRow
@@ -73,15 +73,30 @@ class WorkspaceRepository:
         return _person(row), row.refreshed_at
 
     def save_person(self, workspace_id: int, person: Person, now: datetime) -> None:
-        row = self._person_row(workspace_id, person.user_id) or PersonRow(
-            workspace_id=workspace_id, user_id=person.user_id, refreshed_at=now
-        )
+        """Insert or update the cached profile. Two requests may learn of a new user at once:
+        the second insert then finds the first one's row and updates it instead."""
+        row = self._person_row(workspace_id, person.user_id)
+        if row is None:
+            try:
+                with self.session.begin_nested():
+                    self.session.add(
+                        self._fill(PersonRow(workspace_id=workspace_id, user_id=person.user_id), person, now)
+                    )
+                    self.session.flush()
+                return
+            except IntegrityError:
+                row = self._person_row(workspace_id, person.user_id)
+                assert row is not None
+        self.session.add(self._fill(row, person, now))
+
+    @staticmethod
+    def _fill(row: PersonRow, person: Person, now: datetime) -> PersonRow:
         row.tz = person.tz
         row.locale = person.locale
         row.is_admin = person.is_admin
         row.display_name = person.display_name
         row.refreshed_at = now
-        self.session.add(row)
+        return row
 
     def _person_row(self, workspace_id: int, user_id: str) -> PersonRow | None:
         return self.session.exec(
@@ -96,6 +111,14 @@ class WorkspaceRepository:
                 ChannelRow.workspace_id == workspace_id, ChannelRow.channel_id == channel_id
             )
         ).first()
+
+    def set_default_tag(self, workspace_id: int, channel_id: str, tag: str | None) -> None:
+        row = self.session.exec(
+            select(ChannelRow).where(ChannelRow.workspace_id == workspace_id, ChannelRow.channel_id == channel_id)
+        ).first() or ChannelRow(workspace_id=workspace_id, channel_id=channel_id)
+        row.default_tag = tag
+        self.session.add(row)
+        self.session.flush()
 
     # Drafts
 
@@ -118,25 +141,27 @@ class WorkspaceRepository:
         assert row.id is not None
         return row.id
 
+    def drafts_in_channel(
+        self, workspace_id: int, channel_id: str, *, since: datetime, until: datetime
+    ) -> list[SavedDraft]:
+        """Refused captures still waiting for their owner or date, written in a time window."""
+        rows = self.session.exec(
+            select(DraftRow)
+            .where(
+                DraftRow.workspace_id == workspace_id,
+                DraftRow.channel_id == channel_id,
+                col(DraftRow.created_at) >= since,
+                col(DraftRow.created_at) <= until,
+            )
+            .order_by(col(DraftRow.id))
+        ).all()
+        return [_draft(row) for row in rows]
+
     def draft(self, workspace_id: int, draft_id: int) -> SavedDraft | None:
         row = self.session.exec(
             select(DraftRow).where(DraftRow.workspace_id == workspace_id, DraftRow.id == draft_id)
         ).first()
-        if row is None:
-            return None
-        assert row.id is not None
-        return SavedDraft(
-            id=row.id,
-            kind=ItemKind(row.kind),
-            author_id=row.author_id,
-            channel_id=row.channel_id,
-            text=row.text,
-            title=row.title,
-            owner_id=row.owner_id,
-            due_on=row.due_on,
-            tag=row.tag,
-            source_link=row.source_link,
-        )
+        return _draft(row) if row is not None else None
 
     def delete_draft(self, workspace_id: int, draft_id: int) -> None:
         row = self.session.exec(
@@ -153,4 +178,20 @@ def _person(row: PersonRow) -> Person:
         locale=row.locale,
         is_admin=row.is_admin,
         display_name=row.display_name,
+    )
+
+
+def _draft(row: DraftRow) -> SavedDraft:
+    assert row.id is not None
+    return SavedDraft(
+        id=row.id,
+        kind=ItemKind(row.kind),
+        author_id=row.author_id,
+        channel_id=row.channel_id,
+        text=row.text,
+        title=row.title,
+        owner_id=row.owner_id,
+        due_on=row.due_on,
+        tag=row.tag,
+        source_link=row.source_link,
     )

@@ -113,6 +113,15 @@ class AppUnderTest:
         await self.running.runtime.dispatcher.sweep()
         await self.running.runtime.settle()
 
+    def tick(self) -> None:
+        """One planner tick (what the scheduler runs twice a minute), then the deliveries it queued."""
+        from bot.scheduler import Planner
+
+        runtime = self.running.runtime
+        assert runtime.dispatcher is not None
+        self.loop.run(Planner(runtime.sessions, runtime.dispatcher).tick())
+        self.settle()
+
     def sweep(self) -> Any:
         assert self.running.runtime.dispatcher is not None
         return self.loop.run(self.running.runtime.dispatcher.sweep())

@@ -166,6 +166,7 @@ class SlackStandIn:
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.history": self._conversations_history,
             "conversations.open": self._conversations_open,
+            "conversations.replies": self._conversations_replies,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "views.open": self._views_open,
@@ -545,6 +546,21 @@ class SlackStandIn:
             "pin_count": 0,
             "response_metadata": {"next_cursor": ""},
         }
+
+    def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel_id(args)
+        parent = _as_str(args.get("ts"))
+        self._find_message(channel, parent)  # message_not_found, as Slack answers
+        with_metadata = _flag(args.get("include_all_metadata"))
+        thread = []
+        for message in self._messages.get(channel, []):
+            if message["ts"] == parent or message.get("thread_ts") == parent:
+                shown = dict(message)
+                if not with_metadata:
+                    shown.pop("metadata", None)
+                thread.append(shown)
+        limit = int(args.get("limit") or 100)
+        return {"messages": thread[:limit], "has_more": len(thread) > limit, "response_metadata": {"next_cursor": ""}}
 
     def _conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if args.get("channel"):

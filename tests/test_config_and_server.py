@@ -15,6 +15,7 @@ from bot.config import ConfigError, Settings
 from handlers.slack import ids
 from handlers.slack.server import web_app
 from storage.db import make_engine
+from storage.migrate import head_revision
 from storage.store import Store
 from tests.conftest import AppUnderTest
 
@@ -70,7 +71,7 @@ def test_tanto_migrate_creates_the_schema(tmp_path: Path) -> None:
         [sys.executable, "-m", "bot", "migrate"], capture_output=True, text=True, env={"DATABASE_URL": url}, timeout=60
     )
     assert result.returncode == 0, result.stderr
-    assert "revision 0001" in result.stdout
+    assert f"revision {head_revision()}" in result.stdout
 
 
 def test_healthz_answers_when_the_database_is_reachable(app: AppUnderTest) -> None:
@@ -109,4 +110,7 @@ def test_the_manifest_declares_what_the_code_registers() -> None:
     assert events == {"app_home_opened", "user_change"}
     assert manifest["settings"]["interactivity"]["is_enabled"]
     assert manifest["settings"]["socket_mode_enabled"]
-    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {"commands", "chat:write", "users:read"}
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
+        "commands", "chat:write", "chat:write.public", "users:read", "im:write",
+        "channels:history", "groups:history", "im:history",
+    }  # fmt: skip

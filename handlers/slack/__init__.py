@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+import re
+
 from slack_bolt.async_app import AsyncApp
 
+from bot.agenda import CheckinStatus
 from bot.model import ItemKind
 from handlers.slack import ids
 from handlers.slack.actions import ItemActions
 from handlers.slack.commands import ItemCommand
 from handlers.slack.events import Events
 from handlers.slack.runtime import Runtime
+from handlers.slack.session_actions import SessionActions
+from handlers.slack.session_command import SessionCommand
 from handlers.slack.shortcuts import Shortcuts
 from handlers.slack.views import Forms
 
 
 def register(app: AsyncApp, runtime: Runtime) -> None:
     actions, forms, events = ItemActions(runtime), Forms(runtime), Events(runtime)
+    sessions = SessionActions(runtime, actions)
 
     app.command(ids.ACTION_COMMAND)(ItemCommand(runtime, ItemKind.ACTION))
     app.command(ids.DECISION_COMMAND)(ItemCommand(runtime, ItemKind.DECISION))
+    app.command(ids.SESSION_COMMAND)(SessionCommand(runtime, runtime.sessions))
 
     app.action(ids.DONE)(actions.done)
     app.action(ids.DECIDE)(actions.decide)
@@ -26,11 +33,16 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     app.action(ids.REASSIGN)(actions.reassign)
     app.action(ids.ITEM_MENU)(actions.menu)
     app.action(ids.OPEN_CAPTURE_FORM)(actions.open_capture_form)
+    app.action(ids.AGENDA_DONE)(sessions.agenda_done)
+    app.action(ids.AGENDA_RESCHEDULE)(sessions.agenda_reschedule)
+    app.action(re.compile(f"^{ids.CHECKIN_PREFIX}(?:{'|'.join(CheckinStatus)})$"))(sessions.checkin_status)
+    app.action(ids.CHECKIN_COMMENT)(sessions.open_comment)
 
     app.view(ids.CAPTURE_FORM)(forms.capture)
     app.view(ids.RESCHEDULE_FORM)(forms.reschedule)
     app.view(ids.REASSIGN_FORM)(forms.reassign)
     app.view(ids.DECIDE_FORM)(forms.decide)
+    app.view(ids.CHECKIN_COMMENT_FORM)(sessions.save_comment)
 
     app.shortcut(ids.MESSAGE_TO_ACTION)(Shortcuts(runtime).message_to_action)
 

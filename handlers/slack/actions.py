@@ -35,21 +35,21 @@ class ItemActions:
         respond: AsyncRespond,
     ) -> None:  # fmt: skip
         await ack()
-        await self._open_form("decide", _ref(body["actions"][0]["value"]), body, context, client, respond)
+        await self.open_form("decide", _ref(body["actions"][0]["value"]), body, context, client, respond)
 
     async def reschedule(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
         respond: AsyncRespond,
     ) -> None:  # fmt: skip
         await ack()
-        await self._open_form("reschedule", _ref(body["actions"][0]["value"]), body, context, client, respond)
+        await self.open_form("reschedule", _ref(body["actions"][0]["value"]), body, context, client, respond)
 
     async def reassign(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
         respond: AsyncRespond,
     ) -> None:  # fmt: skip
         await ack()
-        await self._open_form("reassign", _ref(body["actions"][0]["value"]), body, context, client, respond)
+        await self.open_form("reassign", _ref(body["actions"][0]["value"]), body, context, client, respond)
 
     async def menu(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
@@ -61,7 +61,7 @@ class ItemActions:
         if verb == "done":
             await self._done(_ref(ref), body, context, client, respond, in_place=False)
         else:
-            await self._open_form(verb, _ref(ref), body, context, client, respond)
+            await self.open_form(verb, _ref(ref), body, context, client, respond)
 
     async def open_capture_form(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
@@ -113,14 +113,15 @@ class ItemActions:
             # The card was not updated in place (a list row, or a refusal): say what happened.
             await respond(response_type="ephemeral", replace_original=False, text=answer)
 
-    async def _open_form(
+    async def open_form(
         self, verb: str, ref: Ref, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
-        respond: AsyncRespond,
+        respond: AsyncRespond, *, in_place: bool = True,
     ) -> None:  # fmt: skip
+        """The reschedule, reassign or decide form; `in_place` updates the card clicked on afterwards."""
         scope = scope_of(context)
         actor = await self.runtime.person(context, client)
         item = await asyncio.to_thread(self.tracker.item, scope, ref)
-        meta = {"item": str(ref), "reply": self._card_reply(body)}
+        meta = {"item": str(ref), "reply": self._card_reply(body) if in_place else None}
         if item is None or not item.is_open:
             text = (
                 say.not_found(ref)

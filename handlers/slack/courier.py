@@ -10,24 +10,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.model import OutboxEntry, parse_ref
 from bot.outbox import DeliveryFailed
+from bot.sessions import SESSION_KINDS
 from bot.tracker import Tracker
 from handlers.slack import blocks
+from handlers.slack.posting import FINAL_ERRORS, Poster, retry_after
+from handlers.slack.session_courier import SessionCourier
 
 POSTED = "item_posted"
 CARD = "item_card"
-
-# Errors after which trying again cannot help (https://api.slack.com/methods/chat.postMessage#errors).
-_FINAL_ERRORS = {
-    "channel_not_found", "not_in_channel", "is_archived", "msg_too_long", "no_text", "invalid_blocks",
-    "restricted_action", "account_inactive", "token_revoked", "invalid_auth", "not_authed", "expired_url",
-    "used_url", "user_not_found",
-}  # fmt: skip
 
 
 def reply_target(response_url: str) -> str:
@@ -39,11 +33,16 @@ def channel_target(channel_id: str) -> str:
 
 
 class SlackCourier:
-    def __init__(self, tracker: Tracker, client: AsyncWebClient) -> None:
+    """Delivers every kind of outbox row: item cards here, session messages by `SessionCourier`."""
+
+    def __init__(self, tracker: Tracker, sessions: SessionCourier, poster: Poster) -> None:
         self.tracker = tracker
-        self.client = client
+        self.sessions = sessions
+        self.poster = poster
 
     async def deliver(self, entry: OutboxEntry) -> str | None:
+        if entry.message.kind in SESSION_KINDS:
+            return await self.sessions.deliver(entry)
         message = entry.message
         ref = parse_ref(str(message.data["item"]))
         item = await asyncio.to_thread(self.tracker.item, entry.scope, ref) if ref else None
@@ -54,7 +53,7 @@ class SlackCourier:
         card, fallback = blocks.item_card(item, today)
         kind, _, address = message.target.partition(":")
         if kind == "channel":
-            return await self._post(address, card, fallback)
+            return await self.poster.post(address, [(card, fallback)], key=message.key, retried=entry.attempts > 1)
         if kind == "reply":
             replace = message.kind == CARD
             await self._reply(address, card, fallback, replace=replace)
@@ -63,16 +62,6 @@ class SlackCourier:
                 await self._reply(address, None, "", delete=True, best_effort=True)
             return None
         raise DeliveryFailed(f"unknown target {message.target!r}")
-
-    async def _post(self, channel: str, card: list[dict[str, Any]], fallback: str) -> str | None:
-        try:
-            response = await self.client.chat_postMessage(channel=channel, blocks=card, text=fallback)
-        except SlackApiError as error:
-            code = error.response.get("error", "")
-            if error.response.status_code == 429:
-                raise DeliveryFailed("ratelimited", retry_after=_retry_after(error.response.headers)) from error
-            raise DeliveryFailed(code, retry_after=None if code in _FINAL_ERRORS else 10) from error
-        return str(response.get("ts"))
 
     async def _reply(
         self, url: str, card: list[dict[str, Any]] | None, fallback: str, *, replace: bool = False,
@@ -89,19 +78,8 @@ class SlackCourier:
         if response.status_code == 200 or best_effort:
             return
         if response.status_code == 429:
-            raise DeliveryFailed("ratelimited", retry_after=_retry_after(response.headers))
-        final = response.status_code in (400, 403, 404, 410) or response.body in _FINAL_ERRORS
+            raise DeliveryFailed("ratelimited", retry_after=retry_after(response.headers))
+        final = response.status_code in (400, 403, 404, 410) or response.body in FINAL_ERRORS
         raise DeliveryFailed(
             f"response_url answered {response.status_code} {response.body}", retry_after=None if final else 10
         )
-
-
-def _retry_after(headers: Any) -> float:
-    for name in ("Retry-After", "retry-after"):
-        value = headers.get(name) if headers else None
-        if value:
-            try:
-                return float(value[0] if isinstance(value, list) else value)
-            except ValueError:
-                break
-    return 30.0

@@ -11,12 +11,19 @@ RESCHEDULE = "item_reschedule"
 REASSIGN = "item_reassign"
 ITEM_MENU = "item_menu"
 OPEN_CAPTURE_FORM = "draft_open_form"
+# On agenda messages: change the item, then redraw only its row in the agenda.
+AGENDA_DONE = "agenda_done"
+AGENDA_RESCHEDULE = "agenda_reschedule"
+# On check-in DMs: one button per status, `checkin_<status>` (a block's action ids must differ).
+CHECKIN_PREFIX = "checkin_"
+CHECKIN_COMMENT = "checkin_comment_open"
 
 # Modals (view_submission)
 CAPTURE_FORM = "capture_form"
 RESCHEDULE_FORM = "reschedule_form"
 REASSIGN_FORM = "reassign_form"
 DECIDE_FORM = "decide_form"
+CHECKIN_COMMENT_FORM = "checkin_comment_form"
 
 # Shortcuts
 MESSAGE_TO_ACTION = "message_to_action"
@@ -28,7 +35,9 @@ DUE = ("due", "due_input")
 TAG = ("tag", "tag_input")
 REASON = ("reason", "reason_input")
 OUTCOME = ("outcome", "outcome_input")
+COMMENT = ("comment", "comment_input")
 
 # Commands
 ACTION_COMMAND = "/action"
 DECISION_COMMAND = "/decision"
+SESSION_COMMAND = "/session"

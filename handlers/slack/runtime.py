@@ -15,6 +15,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.model import Person, Scope
 from bot.outbox import Dispatcher
+from bot.sessions import Sessions
 from bot.tracker import ListKind, ListQuery, Tracker
 from handlers.slack import blocks
 from handlers.slack.people import Directory
@@ -27,6 +28,7 @@ PLATFORM = "slack"
 @dataclass
 class Runtime:
     tracker: Tracker
+    sessions: Sessions
     dispatcher: Dispatcher | None = None
     directory: Directory = field(init=False)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, init=False)

@@ -19,11 +19,14 @@ from slack_bolt.async_app import AsyncApp
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.outbox import Dispatcher
-from bot.scheduler import start_ticks
+from bot.scheduler import Planner, start_ticks
+from bot.sessions import Sessions
 from bot.tracker import Tracker
 from handlers.slack.app import build_app, make_client
 from handlers.slack.courier import SlackCourier
+from handlers.slack.posting import Poster
 from handlers.slack.runtime import Runtime
+from handlers.slack.session_courier import SessionCourier
 from storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -78,8 +81,11 @@ async def start(
     store = await asyncio.to_thread(Store.open, settings.database_url)
     tracker = Tracker(store, clock)
     client = make_client(settings)
-    dispatcher = Dispatcher(store, SlackCourier(tracker, client), clock)
-    runtime = Runtime(tracker, dispatcher)
+    sessions = Sessions(store, clock)
+    poster = Poster(client)
+    courier = SlackCourier(tracker, SessionCourier(sessions, poster, clock), poster)
+    dispatcher = Dispatcher(store, courier, clock)
+    runtime = Runtime(tracker, sessions, dispatcher)
     bolt = await build_app(settings, runtime, client)
     runner = web.AppRunner(web_app(bolt, store), access_log=None)
     await runner.setup()
@@ -93,5 +99,5 @@ async def start(
         log.info("connected to Slack in Socket Mode; health checks on port %s", port)
     else:
         log.info("listening for Slack on http://%s:%s%s", host, port, EVENTS_PATH)
-    scheduler = start_ticks(dispatcher) if ticks else None
+    scheduler = start_ticks(dispatcher, Planner(sessions, dispatcher)) if ticks else None
     return Running(f"http://127.0.0.1:{port}", port, runtime, store, bolt, runner, scheduler, socket)
