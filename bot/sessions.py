@@ -188,10 +188,7 @@ class Sessions:
         """
         now = self.clock.now()
         with self.store.transaction() as tx:
-            workspace_id = tx.workspaces.ensure(scope, now)
-            schedule = tx.sessions.get(workspace_id, channel_id)
-            if schedule is None:
-                raise SessionError(say.NO_SESSION)
+            workspace_id, schedule = _existing(tx, scope, channel_id, now)
             if kind == AGENDA:
                 starts_at = schedule.next_session(now) if schedule.active else None
                 if starts_at is None:
@@ -204,6 +201,16 @@ class Sessions:
             data = {"channel": channel_id, "starts_at": starts_at.isoformat(), "on_request": True}
             self._queue(tx, workspace_id, outbox_key(kind, occasion, request_key), kind, channel_id, data, now)
             return occasion
+
+    def last_occasion(self, scope: Scope, channel_id: str) -> Occasion:
+        """The channel's most recent session that has started."""
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            _, schedule = _existing(tx, scope, channel_id, now)
+            starts_at = schedule.previous_session(now)
+            if starts_at is None:
+                raise SessionError(say.NO_PAST_SESSION)
+            return Occasion(channel_id, starts_at)
 
     def sent_message(self, scope: Scope, kind: str, occasion: Occasion) -> str | None:
         """The platform's id of the scheduled agenda (or minutes) of `occasion`, once posted."""
@@ -258,10 +265,7 @@ class Sessions:
     def _update(self, scope: Scope, channel_id: str, change: Callable[[Schedule], Schedule]) -> SessionView:
         now = self.clock.now()
         with self.store.transaction() as tx:
-            workspace_id = tx.workspaces.ensure(scope, now)
-            schedule = tx.sessions.get(workspace_id, channel_id)
-            if schedule is None:
-                raise SessionError(say.NO_SESSION)
+            workspace_id, schedule = _existing(tx, scope, channel_id, now)
             saved = tx.sessions.save(workspace_id, change(schedule), now)
             return self._view(tx, workspace_id, saved, now)
 
@@ -271,10 +275,7 @@ class Sessions:
     ) -> SessionView:  # fmt: skip
         now = self.clock.now()
         with self.store.transaction() as tx:
-            workspace_id = tx.workspaces.ensure(scope, now)
-            schedule = tx.sessions.get(workspace_id, channel_id)
-            if schedule is None or schedule.id is None:
-                raise SessionError(say.NO_SESSION)
+            workspace_id, schedule = _existing(tx, scope, channel_id, now)
             original = occurs_on(schedule.rhythm, day)
             if original is None:
                 raise SessionError(say.NOT_AN_OCCURRENCE.format(day=day.isoformat(), rhythm=schedule.rhythm.describe()))
@@ -308,6 +309,15 @@ class Sessions:
             checkins=tx.sessions.answers(schedule.id, starts_at),
             asked=[key.rpartition(":")[2] for key in asked],
         )
+
+
+def _existing(tx: Tx, scope: Scope, channel_id: str, now: datetime) -> tuple[int, Schedule]:
+    """The workspace's row id and the channel's schedule; SessionError when it has none."""
+    workspace_id = tx.workspaces.ensure(scope, now)
+    schedule = tx.sessions.get(workspace_id, channel_id)
+    if schedule is None:
+        raise SessionError(say.NO_SESSION)
+    return workspace_id, schedule
 
 
 def owners_to_ask(agenda: Agenda) -> list[str]:

@@ -319,6 +319,11 @@ class SlackStandIn:
         with self._lock:
             return self._homes.get(user_id)
 
+    def file_content(self, file_id: str) -> bytes | None:
+        """What was uploaded for a file, once its upload finished."""
+        with self._lock:
+            return (self._files.get(file_id) or {}).get("content")
+
     def messages_in(self, channel: str) -> list[dict[str, Any]]:
         """Messages posted to a channel and still there, oldest first."""
         with self._lock:
@@ -341,7 +346,10 @@ class SlackStandIn:
             args = _body_args(raw, content_type)
         elif parts.path.startswith("/upload/"):
             method, token = UPLOAD_METHOD, None
-            args = {"file_id": parts.path.removeprefix("/upload/"), "size": len(raw), "content_type": content_type}
+            args = {
+                "file_id": parts.path.removeprefix("/upload/"), "size": len(raw), "content_type": content_type,
+                "content": raw,
+            }  # fmt: skip
         else:
             _send(handler, _Answer(404, {"ok": False, "error": "not_found"}))
             return
@@ -724,6 +732,7 @@ class SlackStandIn:
         if known is None:
             return _Answer(404, "file_not_found")
         known["uploaded"] = True
+        known["content"] = args["content"]
         return _Answer(200, f"OK - {args['size']}")
 
 

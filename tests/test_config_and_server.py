@@ -111,6 +111,6 @@ def test_the_manifest_declares_what_the_code_registers() -> None:
     assert manifest["settings"]["interactivity"]["is_enabled"]
     assert manifest["settings"]["socket_mode_enabled"]
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
-        "commands", "chat:write", "chat:write.public", "users:read", "im:write",
+        "commands", "chat:write", "chat:write.public", "users:read", "im:write", "files:write",
         "channels:history", "groups:history", "im:history",
     }  # fmt: skip

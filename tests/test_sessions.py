@@ -313,3 +313,22 @@ def test_check_in_comment_shows_in_the_agenda(
     [page] = agenda_posts(standin)
     assert "waiting for legal" in text_of(page)
     assert re.search(r"No check-in answer yet from <@U0JAN>", text_of(page))
+
+
+def test_export_uploads_the_minutes_as_csv_with_a_bom(
+    slack: SlackDriver, app: AppUnderTest, standin: SlackStandIn, planned: None
+) -> None:
+    assert "no session in this channel yet" in slack.command("/session", "export", user=JAN).text
+    app.clock.set(datetime(2026, 12, 1, 1, 20, tzinfo=UTC))
+    slack.command("/decision", "decide D-1 We bid, with partner X", user=TANAKA)
+    reply = slack.command("/session", "export", user=JAN)
+    assert reply.response_type == "ephemeral" and "CSV" in reply.text
+    app.settle()
+    [completed] = standin.wait_for("files.completeUploadExternal")
+    assert completed.args.get("channel_id") == DEFAULT_CHANNEL
+    [file] = completed.args["files"] if isinstance(completed.args["files"], list) else []
+    content = standin.file_content(file["id"])
+    assert content is not None and content.startswith("\ufeff".encode())
+    rows = content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("section,item,title,owner,due")
+    assert any(row.startswith("decided,D-1,") and "We bid, with partner X" in row for row in rows)

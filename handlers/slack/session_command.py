@@ -7,24 +7,29 @@ alone; posting the agenda or the minutes goes through the outbox after the answe
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import session_messages as say
 from bot.dates import DueDateError, read_phrase
 from bot.lead_time import LeadTimeError, read_lead_time
+from bot.minutes import minutes_csv
 from bot.model import Person, Scope
 from bot.recurrence import RhythmError
-from bot.sessions import AGENDA, MINUTES, SessionError, Sessions
+from bot.sessions import AGENDA, MINUTES, Occasion, SessionError, Sessions
 from handlers.slack import session_blocks
 from handlers.slack.agenda_blocks import agenda_messages
 from handlers.slack.commands import HELP_WORDS
 from handlers.slack.runtime import Runtime, scope_of
 from handlers.slack.session_blocks import agenda_title, moment
+
+log = logging.getLogger(__name__)
 
 _MOVE_SEPARATOR = re.compile(r"\s+(?:to|naar|till|→|->|へ|に)\s+|\s*(?:→|->)\s*", re.IGNORECASE)
 _LENGTH = re.compile(r"^(\d{1,3})\s*(m|min|mins|minutes|h|hours?|分|時間)?$", re.IGNORECASE)
@@ -52,6 +57,11 @@ class SessionCommand:
         try:
             if verb == "preview":
                 await self._preview(ack, scope, channel, respond)
+                return
+            if verb == "export":
+                occasion = await asyncio.to_thread(self.sessions.last_occasion, scope, channel)
+                await ack(response_type="ephemeral", text=say.EXPORTING.format(when=moment(occasion.starts_at)))
+                self.runtime.spawn(self._export(scope, occasion, actor, client, respond))
                 return
             answer = await self._answer(verb, rest.strip(), text, scope, channel, actor, command)
         except (SessionError, RhythmError, LeadTimeError, DueDateError) as error:
@@ -132,6 +142,23 @@ class SessionCommand:
             # The acknowledgement carries one message; a long agenda continues through the response URL,
             # in order, after the answer.
             self.runtime.spawn(_continue(respond, pages[1:]))
+
+    async def _export(
+        self, scope: Scope, occasion: Occasion, actor: Person, client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
+        """Upload the minutes as CSV to the channel (after the answer: an upload takes a while)."""
+        minutes = await asyncio.to_thread(self.sessions.minutes, scope, occasion)
+        try:
+            await client.files_upload_v2(
+                channel=occasion.channel_id,
+                filename=f"minutes-{occasion.starts_at:%Y-%m-%d}.csv",
+                content=minutes_csv(minutes),
+                title=f"Minutes of the {moment(occasion.starts_at)} session",
+                initial_comment=say.EXPORTED.format(user=actor.user_id, when=moment(occasion.starts_at)),
+            )
+        except SlackApiError as error:
+            log.warning("minutes export failed: %s", error.response.get("error"))
+            await respond(response_type="ephemeral", replace_original=False, text=say.EXPORT_FAILED)
 
 
 async def _continue(respond: AsyncRespond, pages: list[tuple[list[dict[str, Any]], str]]) -> None:
