@@ -31,6 +31,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 
 from bot.date_words import Rule, Vocabulary, en, ja, nl, sv, tr
+from bot.model import UserError
 from bot.workdays import add_business_days
 
 LANGUAGES: tuple[Vocabulary, ...] = (en.VOCABULARY, ja.VOCABULARY, nl.VOCABULARY, sv.VOCABULARY, tr.VOCABULARY)
@@ -38,12 +39,11 @@ FURTHEST_YEARS = 10
 EXAMPLES = "2026-12-04, Dec 4, next Friday, in 3 days or week 50"
 
 
-class DueDateError(ValueError):
-    """A phrase that is not a usable due date, with a short message for the user."""
+class DueDateError(UserError):
+    """A phrase that is not a usable due date; `phrase` is the words that were read as one."""
 
     def __init__(self, message: str, phrase: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.phrase = phrase
 
 

@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot.model import UserError
 from bot.recurrence import local_instant
 from bot.workdays import is_business_day
 
@@ -41,12 +42,8 @@ _LEAD = re.compile(
 _PLAIN = str.maketrans({"ş": "s", "ü": "u", "ö": "o", "ı": "i", "å": "a", "ä": "a", "−": "-"})
 
 
-class LeadTimeError(ValueError):
-    """Text that is not a usable lead time, with a short message for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class LeadTimeError(UserError):
+    """Text that is not a usable lead time."""
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 
+class UserError(ValueError):
+    """A request that cannot be carried out, with a short message for the person who made it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 @dataclass(frozen=True)
 class Scope:
     """One workspace of one platform: every row and every query is tied to exactly one.

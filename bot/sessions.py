@@ -18,7 +18,7 @@ from bot.agenda import Agenda, CheckinStatus, compose
 from bot.clock import Clock, zone
 from bot.lead_time import LeadTime
 from bot.minutes import Minutes, compose_minutes
-from bot.model import Outgoing, Person, Ref, Scope
+from bot.model import Outgoing, Person, Ref, Scope, UserError
 from bot.recurrence import occurs_on, read_rhythm
 from bot.schedule import DEFAULT_DURATION_MINUTES, Schedule
 from storage.store import Store, Tx
@@ -33,12 +33,8 @@ SESSION_KINDS = (AGENDA, CHECKIN, MINUTES)
 MINUTES_WINDOW = timedelta(days=7)
 
 
-class SessionError(ValueError):
-    """A `/session` request that cannot be carried out, with a message for the user."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class SessionError(UserError):
+    """A `/session` request that cannot be carried out."""
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from time import perf_counter
 
 import pytest
+from dateutil.rrule import rrulestr
 
 from bot.clock import zone
 from bot.recurrence import (
@@ -398,6 +400,10 @@ def test_a_raw_rule_runs() -> None:
         ("monthly on the 32nd 10:00", "31 days"),
         ("RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30;BYHOUR=9", "no session"),
         ("RRULE:FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;UNTIL=20260101T000000", "no session"),
+        ("RRULE:FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;COUNT=0", "no session"),
+        ("RRULE:FREQ=MONTHLY;BYDAY=+6MO;BYHOUR=9", "at most 5"),
+        ("RRULE:FREQ=YEARLY;BYMONTH=1,12;BYDAY=+20MO,+2TU;BYHOUR=9", "at most 5"),
+        ("RRULE:FREQ=YEARLY;BYDAY=-54FR;BYHOUR=9", "at most 53"),
         # zones
         ("every Monday 10:00 Asia/Tokio", "Asia/Tokio"),
         ("every Monday 10:00 Mars/Olympus_Mons", "Mars/Olympus_Mons"),
@@ -429,3 +435,60 @@ def test_refusals(text: str, says: str) -> None:
     assert len(message) > 20
     assert message.endswith(".")
     assert message[0].isupper() or message[0] == "“"
+
+
+# The search for the first session is bounded: a rule that never matches is refused at once, not after
+# dateutil has walked every day to the year 9999 (seconds, and /session must answer Slack within three).
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;BYHOUR=10;BYMINUTE=0",
+        "FREQ=WEEKLY;BYMONTH=4;BYMONTHDAY=31;BYHOUR=10",
+        "FREQ=DAILY;BYYEARDAY=367;BYHOUR=10",
+        "FREQ=DAILY;BYMONTH=1;BYWEEKNO=30;BYHOUR=10",
+        "FREQ=DAILY;BYSETPOS=2;BYHOUR=10",
+        "FREQ=MONTHLY;BYDAY=MO;BYSETPOS=6;BYHOUR=10",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYDAY=MO;BYHOUR=10",  # next in 2044, past the horizon
+    ],
+)
+def test_a_rule_that_never_matches_is_refused_quickly(rule: str) -> None:
+    started = perf_counter()
+    with pytest.raises(RhythmError, match="no session in the next 10 years"):
+        read_rhythm(f"RRULE:{rule}", now=NOW, default_tz=AMS)
+    assert perf_counter() - started < 0.5
+
+
+def test_february_29_comes_every_four_years() -> None:
+    rhythm = read_rhythm("RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=10;BYMINUTE=0", now=NOW, default_tz=AMS)
+    assert rhythm.start == datetime(2028, 2, 29, 10, 0)
+    assert occurrences(rhythm, after=NOW, count=2) == [at(AMS, "2028-02-29 10:00"), at(AMS, "2032-02-29 10:00")]
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=MONTHLY;BYDAY=-2FR;BYHOUR=10",
+        "FREQ=MONTHLY;BYHOUR=10",  # on the day of the month of the first session
+        "FREQ=MONTHLY;BYMONTHDAY=31;BYHOUR=10;COUNT=2",
+        "FREQ=YEARLY;BYHOUR=10",
+        "FREQ=YEARLY;BYDAY=20MO;BYHOUR=10",
+        "FREQ=YEARLY;BYWEEKNO=1;BYDAY=MO;BYHOUR=10",
+        "FREQ=YEARLY;BYYEARDAY=-1;BYHOUR=10",
+        "FREQ=YEARLY;BYMONTH=3;BYDAY=SU;BYSETPOS=-1;BYHOUR=10",
+        "FREQ=WEEKLY;BYHOUR=10",  # on the weekday of the first session
+        "FREQ=WEEKLY;BYDAY=+1TU;BYHOUR=10",
+        "FREQ=WEEKLY;WKST=SU;BYDAY=SA,SU;BYSETPOS=1;BYHOUR=10",
+        "FREQ=WEEKLY;BYMONTH=12;BYDAY=MO,WE,FR;BYSETPOS=-1;BYHOUR=10",
+        "FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;UNTIL=20261201T000000",
+        "FREQ=DAILY;BYMONTHDAY=-1;BYHOUR=10",
+        "FREQ=DAILY;BYDAY=SA;BYSETPOS=-1;BYHOUR=10",
+        "FREQ=DAILY;INTERVAL=3;BYMONTH=2;BYMONTHDAY=29;BYHOUR=10",
+    ],
+)
+def test_the_first_session_is_the_one_dateutil_finds(rule: str) -> None:
+    rhythm = read_rhythm(f"RRULE:{rule}", now=NOW, default_tz=AMS)
+    local_now = NOW.astimezone(zone(AMS)).replace(tzinfo=None)
+    midnight = local_now.replace(hour=0, minute=0)
+    assert rhythm.start == rrulestr(rhythm.rule, dtstart=midnight).replace(interval=1).after(local_now, inc=True)

@@ -17,11 +17,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import session_messages as say
-from bot.dates import DueDateError, read_phrase
-from bot.lead_time import LeadTimeError, read_lead_time
+from bot.dates import read_phrase
+from bot.lead_time import read_lead_time
 from bot.minutes import minutes_csv
-from bot.model import Person, Scope
-from bot.recurrence import RhythmError
+from bot.model import Person, Scope, UserError
 from bot.sessions import AGENDA, MINUTES, Occasion, SessionError, Sessions
 from handlers.slack import session_blocks
 from handlers.slack.agenda_blocks import agenda_messages
@@ -64,8 +63,8 @@ class SessionCommand:
                 self.runtime.spawn(self._export(scope, occasion, actor, client, respond))
                 return
             answer = await self._answer(verb, rest.strip(), text, scope, channel, actor, command)
-        except (SessionError, RhythmError, LeadTimeError, DueDateError) as error:
-            await ack(response_type="ephemeral", text=error.message)  # type: ignore[attr-defined]
+        except UserError as error:  # a rhythm, date or lead time that cannot be read; no session
+            await ack(response_type="ephemeral", text=error.message)
             return
         blocks, fallback, visible = answer
         await ack(response_type="in_channel" if visible else "ephemeral", blocks=blocks, text=fallback)
