@@ -50,8 +50,10 @@ class Runtime:
 
     async def settle(self) -> None:
         """Wait for background work and deliveries in flight (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        # Only unfinished work is waited for: a finished task can linger in the set until its
+        # done-callback runs, and waiting on it again would spin instead of yielding.
+        while pending := [task for task in self._tasks if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
         if self.dispatcher is not None:
             await self.dispatcher.idle()
 
