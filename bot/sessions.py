@@ -57,6 +57,11 @@ class Occasion:
     def key(self) -> str:
         return f"{self.channel_id}:{self.starts_at.astimezone(UTC).isoformat(timespec='minutes')}"
 
+    @classmethod
+    def from_key(cls, key: str) -> Occasion:
+        channel_id, _, starts_at = key.partition(":")
+        return cls(channel_id, datetime.fromisoformat(starts_at))
+
 
 def outbox_key(kind: str, occasion: Occasion, *more: str) -> str:
     return ":".join((kind, occasion.key, *more))
@@ -94,11 +99,10 @@ class Sessions:
     def turn_off(self, scope: Scope, channel_id: str) -> SessionView:
         return self._update(scope, channel_id, lambda schedule: replace(schedule, active=False))
 
-    def set_tag(self, scope: Scope, channel_id: str, tag: str | None) -> str | None:
+    def set_tag(self, scope: Scope, channel_id: str, tag: str | None) -> None:
         now = self.clock.now()
         with self.store.transaction() as tx:
             tx.workspaces.set_default_tag(tx.workspaces.ensure(scope, now), channel_id, tag)
-        return tag
 
     def skip(self, scope: Scope, channel_id: str, day: date, actor: Person) -> SessionView:
         return self._change_one(scope, channel_id, day, None, actor)
@@ -107,9 +111,7 @@ class Sessions:
         self, scope: Scope, channel_id: str, day: date, to_day: date, at: time | None, actor: Person
     ) -> SessionView:
         def moved_to(schedule: Schedule, original: datetime) -> datetime:
-            local = datetime.combine(
-                to_day, at or original.timetz().replace(tzinfo=None), tzinfo=zone(schedule.rhythm.tz)
-            )
+            local = datetime.combine(to_day, at or original.time(), tzinfo=zone(schedule.rhythm.tz))
             return local.astimezone(UTC)
 
         return self._change_one(scope, channel_id, day, moved_to, actor)
@@ -133,18 +135,14 @@ class Sessions:
         """The agenda of one occurrence as it stands now; None when the channel has no session."""
         now = self.clock.now()
         with self.store.transaction() as tx:
-            workspace_id = tx.workspaces.ensure(scope, now)
-            schedule = tx.sessions.get(workspace_id, occasion.channel_id)
-            if schedule is None or schedule.id is None:
-                return None
-            return self._agenda(tx, workspace_id, schedule, occasion.starts_at, now)
+            workspace_id, schedule = _lookup(tx, scope, occasion.channel_id, now)
+            return self._agenda(tx, workspace_id, schedule, occasion.starts_at, now) if schedule else None
 
     def minutes(self, scope: Scope, occasion: Occasion) -> Minutes:
         """What happened in the channel from the session's start to its end (or to now, if sooner)."""
         now = self.clock.now()
         with self.store.transaction() as tx:
-            workspace_id = tx.workspaces.ensure(scope, now)
-            schedule = tx.sessions.get(workspace_id, occasion.channel_id)
+            workspace_id, schedule = _lookup(tx, scope, occasion.channel_id, now)
             length = timedelta(minutes=schedule.duration_minutes if schedule else DEFAULT_DURATION_MINUTES)
             until = min(now, occasion.starts_at + length)
             window = {"since": occasion.starts_at, "until": until}
@@ -169,8 +167,7 @@ class Sessions:
         """Record an owner's check-in answer; False when the item or the session is gone."""
         now = self.clock.now()
         with self.store.transaction() as tx:
-            workspace_id = tx.workspaces.ensure(scope, now)
-            schedule = tx.sessions.get(workspace_id, occasion.channel_id)
+            workspace_id, schedule = _lookup(tx, scope, occasion.channel_id, now)
             if schedule is None or schedule.id is None:
                 return False
             return tx.sessions.answer(
@@ -221,8 +218,7 @@ class Sessions:
         now = self.clock.now()
         queued = 0
         with self.store.transaction() as tx:
-            for scope, schedule in list(tx.sessions.all_active()):
-                workspace_id = tx.workspaces.ensure(scope, now)
+            for workspace_id, schedule in tx.sessions.all_active():
                 queued += self._plan_one(tx, workspace_id, schedule, now)
         return queued
 
@@ -307,10 +303,15 @@ class Sessions:
         )
 
 
-def _existing(tx: Tx, scope: Scope, channel_id: str, now: datetime) -> tuple[int, Schedule]:
-    """The workspace's row id and the channel's schedule; SessionError when it has none."""
+def _lookup(tx: Tx, scope: Scope, channel_id: str, now: datetime) -> tuple[int, Schedule | None]:
+    """The workspace's row id and the channel's schedule, if it has one."""
     workspace_id = tx.workspaces.ensure(scope, now)
-    schedule = tx.sessions.get(workspace_id, channel_id)
+    return workspace_id, tx.sessions.get(workspace_id, channel_id)
+
+
+def _existing(tx: Tx, scope: Scope, channel_id: str, now: datetime) -> tuple[int, Schedule]:
+    """As `_lookup`, but a channel without a session is a SessionError for the user."""
+    workspace_id, schedule = _lookup(tx, scope, channel_id, now)
     if schedule is None:
         raise SessionError(say.NO_SESSION)
     return workspace_id, schedule

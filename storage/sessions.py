@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlmodel import Session, col, delete, select
 
 from bot.agenda import CheckinAnswer, CheckinStatus
 from bot.lead_time import LeadTime
-from bot.model import ItemKind, Ref, Scope
+from bot.model import ItemKind, Ref
 from bot.recurrence import Rhythm
 from bot.schedule import Schedule
-from storage.tables import ActionItemRow, CheckinRow, SessionChangeRow, SessionRow, WorkspaceRow
+from storage.tables import ActionItemRow, CheckinRow, SessionChangeRow, SessionRow
 
 
 class SessionRepository:
@@ -61,16 +61,18 @@ class SessionRepository:
         ).all()
         return [self._schedule(row) for row in rows]
 
-    def all_active(self) -> Iterator[tuple[Scope, Schedule]]:
-        """Every active session of every workspace: what the planner looks at on each tick."""
+    def all_active(self) -> list[tuple[int, Schedule]]:
+        """Every active session of every workspace, with its workspace's row id: what the planner
+        looks at on each tick, read in two queries however many sessions there are."""
         rows = self.session.exec(
-            select(SessionRow, WorkspaceRow)
-            .join(WorkspaceRow, col(WorkspaceRow.id) == col(SessionRow.workspace_id))
-            .where(col(SessionRow.active).is_(True))
-            .order_by(col(SessionRow.id))
+            select(SessionRow).where(col(SessionRow.active).is_(True)).order_by(col(SessionRow.id))
         ).all()
-        for row, workspace in rows:
-            yield Scope(workspace.platform, workspace.team_id, workspace.enterprise_id), self._schedule(row)
+        changes: dict[int, list[SessionChangeRow]] = {}
+        ids = [row.id for row in rows]
+        if ids:
+            for change in self.session.exec(select(SessionChangeRow).where(col(SessionChangeRow.session_id).in_(ids))):
+                changes.setdefault(change.session_id, []).append(change)
+        return [(row.workspace_id, self._schedule(row, changes.get(row.id or 0, []))) for row in rows]
 
     # Check-ins
 
@@ -126,9 +128,10 @@ class SessionRepository:
             query = query.with_for_update()
         return self.session.exec(query).first()
 
-    def _schedule(self, row: SessionRow) -> Schedule:
+    def _schedule(self, row: SessionRow, changes: Sequence[SessionChangeRow] | None = None) -> Schedule:
         assert row.id is not None
-        changes = self.session.exec(select(SessionChangeRow).where(SessionChangeRow.session_id == row.id)).all()
+        if changes is None:
+            changes = self.session.exec(select(SessionChangeRow).where(SessionChangeRow.session_id == row.id)).all()
         return Schedule(
             id=row.id,
             channel_id=row.channel_id,

@@ -25,7 +25,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
     app.command(ids.ACTION_COMMAND)(ItemCommand(runtime, ItemKind.ACTION))
     app.command(ids.DECISION_COMMAND)(ItemCommand(runtime, ItemKind.DECISION))
-    app.command(ids.SESSION_COMMAND)(SessionCommand(runtime, runtime.sessions))
+    app.command(ids.SESSION_COMMAND)(SessionCommand(runtime))
 
     app.action(ids.DONE)(actions.done)
     app.action(ids.DECIDE)(actions.decide)

@@ -218,6 +218,26 @@ def reschedule_form(item: ActionItem, *, metadata: dict[str, Any], today: date) 
     }
 
 
+def checkin_comment_form(prompt: str, *, metadata: str, max_length: int) -> dict[str, Any]:
+    """The modal for a check-in comment; `metadata` is the check-in button's value."""
+    return {
+        "type": "modal",
+        "callback_id": ids.CHECKIN_COMMENT_FORM,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": "Check-in comment"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(prompt),
+            _input(
+                ids.COMMENT,
+                "Comment",
+                {"type": "plain_text_input", "action_id": ids.COMMENT[1], "multiline": True, "max_length": max_length},
+            ),
+        ],
+    }
+
+
 def reassign_form(item: ActionItem, *, metadata: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": "modal",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncRespond
@@ -18,7 +18,7 @@ from handlers.slack import ids
 from handlers.slack.actions import ItemActions
 from handlers.slack.agenda_blocks import agenda_item_rows, checkin_message, checkin_status_of
 from handlers.slack.answers import change_answer
-from handlers.slack.blocks import section
+from handlers.slack.blocks import checkin_comment_form
 from handlers.slack.runtime import Runtime, scope_of
 
 COMMENT_LIMIT = 300
@@ -98,28 +98,8 @@ class SessionActions:
     ) -> None:
         await ack()
         occasion, ref = _token(body["actions"][0]["value"])
-        view = {
-            "type": "modal",
-            "callback_id": ids.CHECKIN_COMMENT_FORM,
-            "title": {"type": "plain_text", "text": "Check-in comment"},
-            "submit": {"type": "plain_text", "text": "Save"},
-            "close": {"type": "plain_text", "text": "Cancel"},
-            "private_metadata": body["actions"][0]["value"],
-            "blocks": [
-                section(say.CHECKIN_COMMENT_PROMPT.format(ref=ref, when=occasion.starts_at.date().isoformat())),
-                {
-                    "type": "input",
-                    "block_id": ids.COMMENT[0],
-                    "label": {"type": "plain_text", "text": "Comment"},
-                    "element": {
-                        "type": "plain_text_input",
-                        "action_id": ids.COMMENT[1],
-                        "multiline": True,
-                        "max_length": COMMENT_LIMIT,
-                    },
-                },
-            ],
-        }
+        prompt = say.CHECKIN_COMMENT_PROMPT.format(ref=ref, when=occasion.starts_at.date().isoformat())
+        view = checkin_comment_form(prompt, metadata=body["actions"][0]["value"], max_length=COMMENT_LIMIT)
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     async def save_comment(
@@ -171,5 +151,4 @@ def _ref(value: str) -> Ref:
 def _token(value: str) -> tuple[Occasion, Ref]:
     """`C123:2026-12-01T01:00+00:00|A-12` (the occasion's key and the item) from a check-in button."""
     key, _, ref = value.rpartition("|")
-    channel, _, starts_at = key.partition(":")
-    return Occasion(channel, datetime.fromisoformat(starts_at)), _ref(ref)
+    return Occasion.from_key(key), _ref(ref)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from bot import session_messages as say
+from bot.clock import zone
 from bot.messages import explicit_date
 from bot.minutes import Minutes
 from bot.model import ActionItem
@@ -45,8 +46,7 @@ def schedule_message(view: SessionView, headline: str) -> tuple[list[Block], str
     if skipped:
         lines.append("Skipped: " + ", ".join(explicit_date(day) for day in skipped))
     for day, to in moved:
-        local = to.astimezone(view.upcoming[0].tzinfo) if view.upcoming else to
-        lines.append(f"Moved: {explicit_date(day)} → {moment(local)}")
+        lines.append(f"Moved: {explicit_date(day)} → {moment(to.astimezone(zone(schedule.rhythm.tz)))}")
     tag = f"`#{view.tag}`" if view.tag else say.NO_TAG
     blocks = [section("\n".join(lines)), context(say.FOOTER.format(tag=tag))]
     return blocks, f"{headline}: {rhythm}"

@@ -21,7 +21,7 @@ from bot.dates import read_phrase
 from bot.lead_time import read_lead_time
 from bot.minutes import minutes_csv
 from bot.model import Person, Scope, UserError
-from bot.sessions import AGENDA, MINUTES, Occasion, SessionError, Sessions
+from bot.sessions import AGENDA, MINUTES, Occasion, SessionError
 from handlers.slack import session_blocks
 from handlers.slack.agenda_blocks import agenda_messages
 from handlers.slack.commands import HELP_WORDS
@@ -35,9 +35,9 @@ _LENGTH = re.compile(r"^(\d{1,3})\s*(m|min|mins|minutes|h|hours?|分|時間)?$",
 
 
 class SessionCommand:
-    def __init__(self, runtime: Runtime, sessions: Sessions) -> None:
+    def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.sessions = sessions
+        self.sessions = runtime.sessions
 
     async def __call__(
         self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
