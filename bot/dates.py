@@ -32,7 +32,7 @@ from dateutil.relativedelta import relativedelta
 
 from bot.date_words import Rule, Vocabulary, en, ja, nl, sv, tr
 from bot.model import UserError
-from bot.workdays import add_business_days
+from bot.workdays import STANDARD, WorkCalendar
 
 LANGUAGES: tuple[Vocabulary, ...] = (en.VOCABULARY, ja.VOCABULARY, nl.VOCABULARY, sv.VOCABULARY, tr.VOCABULARY)
 FURTHEST_YEARS = 10
@@ -58,23 +58,27 @@ class DueMatch:
     phrase: str
 
 
-def parse_due(text: str, *, today: date, locale: str | None = None) -> date:
+def parse_due(text: str, *, today: date, locale: str | None = None, workdays: WorkCalendar = STANDARD) -> date:
     """The date `text` names; raises DueDateError if it is not a date, impossible, or before `today`."""
-    return read_phrase(text, today=today, locale=locale)[0]
+    return read_phrase(text, today=today, locale=locale, workdays=workdays)[0]
 
 
-def read_phrase(text: str, *, today: date, locale: str | None = None) -> tuple[date, time | None]:
+def read_phrase(
+    text: str, *, today: date, locale: str | None = None, workdays: WorkCalendar = STANDARD
+) -> tuple[date, time | None]:
     """`parse_due`, with the time of day when the phrase gives one."""
     for phrase in dict.fromkeys((text.strip(), text.strip(_EDGE_PUNCTUATION))):  # `1.12.` and `Friday.`
         folded = _fold(phrase)
         for grammar in _GRAMMAR:
             found = grammar.pattern.fullmatch(folded)
             if found is not None:
-                return _resolve(grammar, found, phrase, today, locale)
+                return _resolve(grammar, found, phrase, today, locale, workdays)
     raise DueDateError(f"“{text.strip()}” is not a date I can read. Try {EXAMPLES}.", text.strip() or None)
 
 
-def find_due(sentence: str, *, today: date, locale: str | None = None) -> DueMatch | None:
+def find_due(
+    sentence: str, *, today: date, locale: str | None = None, workdays: WorkCalendar = STANDARD
+) -> DueMatch | None:
     """The due date in a whole sentence, or None when it has none.
 
     A phrase counts when it is introduced (`by Friday`, `金曜まで`) or stands at the start or the
@@ -98,7 +102,7 @@ def find_due(sentence: str, *, today: date, locale: str | None = None) -> DueMat
         return None
     start, end, grammar, found = best
     phrase = sentence[start:end]
-    due_on, at = _resolve(grammar, found, phrase, today, locale)
+    due_on, at = _resolve(grammar, found, phrase, today, locale, workdays)
     return DueMatch(due_on=due_on, at=at, start=start, end=end, phrase=phrase)
 
 
@@ -220,11 +224,11 @@ _SLACK_MARKUP = re.compile(r"<[^<>]*>|(?<![\w&#<])#[^\s#<>,;:!?()\[\]{}\"'`]+|(?
 
 
 def _resolve(
-    grammar: _Phrase, found: re.Match[str], phrase: str, today: date, locale: str | None
+    grammar: _Phrase, found: re.Match[str], phrase: str, today: date, locale: str | None, workdays: WorkCalendar
 ) -> tuple[date, time | None]:
     locale = locale or _language_of_intro(found)
     try:
-        due_on = _date_of(grammar.rule.kind, found, _LOOKUPS[grammar.words.code], today, locale)
+        due_on = _date_of(grammar.rule.kind, found, _LOOKUPS[grammar.words.code], today, locale, workdays)
     except DueDateError as error:
         raise DueDateError(error.message, phrase) from None
     if due_on < today:
@@ -241,8 +245,9 @@ def _language_of_intro(found: re.Match[str]) -> str | None:
 
 
 def _date_of(
-    kind: str, found: re.Match[str], words: dict[str, dict[str, Any]], today: date, locale: str | None
-) -> date:
+    kind: str, found: re.Match[str], words: dict[str, dict[str, Any]], today: date, locale: str | None,
+    workdays: WorkCalendar,
+) -> date:  # fmt: skip
     kind, _, detail = kind.partition(":")
     parts = found.groupdict()
     monday = today - timedelta(days=today.weekday())
@@ -258,7 +263,7 @@ def _date_of(
         count = _number(parts["n"], words)
         unit = detail or words["units"][_plain(parts["unit"])]
         if unit == "bday":
-            return add_business_days(today, count)
+            return workdays.add_business_days(today, count)
         if unit == "month":
             return today + relativedelta(months=count)
         return today + timedelta(days=count * (7 if unit == "week" else 1))

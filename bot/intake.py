@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot import dates
+from bot.workdays import STANDARD, WorkCalendar
 
 MAX_TITLE_LENGTH = 1000
 
@@ -95,6 +96,7 @@ def read_capture(
     today: date,
     locale: str | None = None,
     default_tag: str | None = None,
+    workdays: WorkCalendar = STANDARD,
 ) -> Understood:
     """Read what, owner, due date and tag from `text`, and list what is missing or wrong."""
     problems: list[Problem] = []
@@ -118,7 +120,7 @@ def read_capture(
     due_on: date | None = None
     due_phrase: str | None = None
     try:
-        found = dates.find_due(text, today=today, locale=locale)
+        found = dates.find_due(text, today=today, locale=locale, workdays=workdays)
     except dates.DueDateError as error:
         problems.append(Problem(ProblemCode.BAD_DUE, error.message))
         due_phrase = error.phrase
@@ -172,7 +174,9 @@ def check_fields(*, title: str, owner_id: str | None, due_on: date | None, today
     return problems
 
 
-def read_reschedule(text: str, *, today: date, locale: str | None = None) -> tuple[date, str | None]:
+def read_reschedule(
+    text: str, *, today: date, locale: str | None = None, workdays: WorkCalendar = STANDARD
+) -> tuple[date, str | None]:
     """The new date at the start of `text` and the reason after it.
 
     Takes the longest leading run of words that reads as a date, so that
@@ -184,7 +188,7 @@ def read_reschedule(text: str, *, today: date, locale: str | None = None) -> tup
     first_error: dates.DueDateError | None = None
     for count in range(min(len(words), 6), 0, -1):
         try:
-            new_due = dates.parse_due(" ".join(words[:count]), today=today, locale=locale)
+            new_due = dates.parse_due(" ".join(words[:count]), today=today, locale=locale, workdays=workdays)
         except dates.DueDateError as error:
             if count == 1 or first_error is None:
                 first_error = error

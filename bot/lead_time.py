@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from bot.model import UserError
 from bot.recurrence import local_instant
-from bot.workdays import is_business_day
+from bot.workdays import STANDARD, WorkCalendar
 
 POST_HOUR = 9
 # A day-based post for an early session (0d before an 08:00 session) still comes before it, by this much.
@@ -88,7 +88,7 @@ def read_lead_time(text: str) -> LeadTime:
     return lead
 
 
-def moment_before(lead: LeadTime, when: datetime) -> datetime:
+def moment_before(lead: LeadTime, when: datetime, workdays: WorkCalendar = STANDARD) -> datetime:
     """The moment `lead` before `when` (aware, in the session's zone), in that zone."""
     local_zone = when.tzinfo
     if local_zone is None:
@@ -102,15 +102,7 @@ def moment_before(lead: LeadTime, when: datetime) -> datetime:
     if lead.unit == "days":
         day = when.date() - timedelta(days=lead.amount)
     else:
-        day = _business_days_before(when.date(), lead.amount)
+        day = workdays.business_days_before(when.date(), lead.amount)
     moment = local_instant(datetime.combine(day, time(POST_HOUR)), local_zone)
     latest = when.astimezone(UTC) - LATEST_BEFORE
     return moment if moment.astimezone(UTC) <= latest else latest.astimezone(local_zone)
-
-
-def _business_days_before(day: date, count: int) -> date:
-    while count > 0:
-        day -= timedelta(days=1)
-        if is_business_day(day):
-            count -= 1
-    return day

@@ -88,6 +88,8 @@ class ActionItem:
     closed_by: str | None = None
     kind: ItemKind = ItemKind.ACTION
     outcome: str | None = None
+    snoozed_until: datetime | None = None
+    nudges_off: bool = False  # the owner asked not to be nudged about it
 
     @property
     def ref(self) -> Ref:
@@ -123,6 +125,8 @@ class Person:
     locale: str | None = None
     is_admin: bool = False
     display_name: str | None = None
+    # The first day back from a vacation shown in their chat status, where the platform shows one.
+    status_away_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -178,3 +182,4 @@ class OutboxEntry:
     scope: Scope
     message: Outgoing
     attempts: int
+    first_due_at: datetime  # `message.due_at` is the current try's

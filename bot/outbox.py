@@ -23,20 +23,25 @@ log = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=60)
 BATCH = 20
-MAX_ATTEMPTS = 8
+# A message that keeps failing for a reason that may pass (an outage, a network fault) is retried
+# with growing pauses, up to this one, for up to a day; rate limits never count against it.
+LONGEST_PAUSE = 300.0
+GIVE_UP_AFTER = timedelta(days=1)
 
 
 class DeliveryFailed(Exception):
     """The platform did not take the message.
 
     `retry_after` (seconds) when trying again may work — rate limits, outages;
-    None when it never will (the channel is gone, the reply URL expired).
+    None when it never will (the channel is gone, the reply URL expired). `rate_limited`: the
+    platform asked us to slow down, so the message is late, never dropped.
     """
 
-    def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, *, retry_after: float | None = None, rate_limited: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
+        self.rate_limited = rate_limited
 
 
 class Courier(Protocol):
@@ -112,11 +117,14 @@ class Dispatcher:
     def _failed(self, entry: OutboxEntry, failure: DeliveryFailed, report: SweepReport) -> None:
         now = self.clock.now()
         with self.store.transaction() as tx:
-            if failure.retry_after is None or entry.attempts >= MAX_ATTEMPTS:
+            too_old = now - entry.first_due_at > GIVE_UP_AFTER and not failure.rate_limited
+            if failure.retry_after is None or too_old:
                 log.warning("giving up on outbox row %s (%s): %s", entry.id, entry.message.kind, failure.reason)
                 tx.outbox.give_up(entry.id, error=failure.reason, now=now)
                 report.given_up += 1
             else:
-                delay = max(failure.retry_after, 2.0**entry.attempts)
+                delay = failure.retry_after
+                if not failure.rate_limited:
+                    delay = min(max(delay, 2.0 ** min(entry.attempts, 16)), LONGEST_PAUSE)
                 tx.outbox.retry_later(entry.id, error=failure.reason, at=now + timedelta(seconds=delay))
                 report.retried += 1

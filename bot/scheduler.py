@@ -1,4 +1,4 @@
-"""The clockwork: APScheduler ticks that drive the session planner and the outbox sweep.
+"""The clockwork: APScheduler ticks that drive the session and nudge planners and the outbox sweep.
 
 APScheduler holds no state that matters here: what must be sent lives in the outbox table and
 what should be queued follows from the session schedules in the database, so a tick that is
@@ -13,31 +13,38 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.nudges import Nudges
 from bot.outbox import Dispatcher
 from bot.sessions import Sessions
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 5
-# Agendas and check-ins are planned to the minute; a tick twice a minute keeps them on time.
+# Agendas, check-ins and nudges are planned to the minute; a tick twice a minute sends each within
+# a minute of its time.
 PLAN_SECONDS = 30
 
 
 class Planner:
-    """Asks the session schedules what is due, then lets the outbox deliver it at once."""
+    """Asks the session schedules and the nudge ladders what is due, then lets the outbox deliver it."""
 
-    def __init__(self, sessions: Sessions, dispatcher: Dispatcher) -> None:
+    def __init__(self, sessions: Sessions, nudges: Nudges, dispatcher: Dispatcher) -> None:
         self.sessions = sessions
+        self.nudges = nudges
         self.dispatcher = dispatcher
 
     async def tick(self) -> None:
-        try:
-            queued = await asyncio.to_thread(self.sessions.plan)
-        except Exception:  # a bad tick must not stop the next one; the database is the truth
-            log.exception("planning session messages failed")
-            return
+        queued = 0
+        for what, plan in (("session messages", self.sessions.plan), ("nudges", self.nudges.plan)):
+            try:
+                count = await asyncio.to_thread(plan)
+            except Exception:  # a bad tick must not stop the next one; the database is the truth
+                log.exception("planning %s failed", what)
+                continue
+            if count:
+                log.info("queued %d %s", count, what)
+            queued += count
         if queued:
-            log.info("queued %d session message(s)", queued)
             self.dispatcher.kick()
 
 
@@ -48,6 +55,6 @@ def start_ticks(dispatcher: Dispatcher, planner: Planner) -> AsyncIOScheduler:
     # is still worth running, as each only looks at what is due now.
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": datetime.now(UTC)}
     scheduler.add_job(dispatcher.kick, "interval", seconds=SWEEP_SECONDS, id="outbox-sweep", **common)
-    scheduler.add_job(planner.tick, "interval", seconds=PLAN_SECONDS, id="session-plan", **common)
+    scheduler.add_job(planner.tick, "interval", seconds=PLAN_SECONDS, id="plan", **common)
     scheduler.start()
     return scheduler

@@ -25,6 +25,7 @@ from bot.model import (
     SavedDraft,
     Scope,
 )
+from bot.nudges import replan
 from storage.items import ItemFilter
 from storage.store import Store, Tx
 
@@ -292,6 +293,9 @@ class Tracker:
             earlier = tx.items.by_source(workspace_id, source_key)
             assert earlier is not None
             return Captured(earlier, duplicate=True)
+        placed = tx.nudges.placed(workspace_id, item.ref)
+        assert placed is not None
+        replan(tx, placed, now, reset=True)
         if announce is not None:
             tx.outbox.put(
                 workspace_id,
@@ -393,6 +397,10 @@ class Tracker:
             changed = tx.items.change(
                 workspace_id, change, due_on=new_due, owner_id=new_owner, status=status, outcome=outcome
             )
+            placed = tx.nudges.placed(workspace_id, ref)
+            assert placed is not None
+            # A new date or owner starts the ladder afresh; a closed item leaves it.
+            replan(tx, placed, now, reset=kind in (ChangeKind.RESCHEDULED, ChangeKind.REASSIGNED))
             if refresh is not None:
                 tx.outbox.put(
                     workspace_id,

@@ -54,7 +54,7 @@ class ItemRepository:
         except IntegrityError:
             return None
         self._add_change(workspace_id, row, ChangeKind.CREATED, item.creator_id, item.created_at)
-        return _item(row)
+        return item_from_row(row)
 
     def by_source(self, workspace_id: int, source_key: str) -> ActionItem | None:
         row = self.session.exec(
@@ -62,7 +62,7 @@ class ItemRepository:
                 ActionItemRow.workspace_id == workspace_id, ActionItemRow.source_key == source_key
             )
         ).first()
-        return _item(row) if row else None
+        return item_from_row(row) if row else None
 
     def recent_twin(self, workspace_id: int, item: ActionItem, since: datetime) -> ActionItem | None:
         """An identical item the same person created since `since`: a re-sent command."""
@@ -78,11 +78,11 @@ class ItemRepository:
                 col(ActionItemRow.created_at) >= since,
             )
         ).first()
-        return _item(row) if row else None
+        return item_from_row(row) if row else None
 
     def get(self, workspace_id: int, ref: Ref) -> ActionItem | None:
         row = self._row(workspace_id, ref)
-        return _item(row) if row else None
+        return item_from_row(row) if row else None
 
     def change(
         self,
@@ -115,7 +115,7 @@ class ItemRepository:
             workspace_id, row, change.kind, change.actor_id, change.at,
             old=change.old_value, new=change.new_value, reason=change.reason,
         )  # fmt: skip
-        return _item(row)
+        return item_from_row(row)
 
     def history(self, workspace_id: int, ref: Ref) -> list[ItemChange]:
         rows = self.session.exec(
@@ -145,7 +145,7 @@ class ItemRepository:
             )
             .order_by(col(ItemChangeRow.at), col(ItemChangeRow.id))
         ).all()
-        return [(_change(change, (item := _item(row)).ref), item) for change, row in rows]
+        return [(_change(change, (item := item_from_row(row)).ref), item) for change, row in rows]
 
     def find(self, workspace_id: int, which: ItemFilter, *, limit: int) -> tuple[list[ActionItem], int]:
         """Matching items, overdue first then by due date, up to `limit`, and how many match in all."""
@@ -166,7 +166,7 @@ class ItemRepository:
         rows = self.session.exec(
             query.order_by(col(ActionItemRow.due_on), col(ActionItemRow.kind), col(ActionItemRow.number)).limit(limit)
         ).all()
-        return [_item(row) for row in rows], total
+        return [item_from_row(row) for row in rows], total
 
     def for_agenda(self, workspace_id: int, channel_id: str, *, closed_since: datetime | None) -> list[ActionItem]:
         """The channel's open items, and those closed since `closed_since` (ever, when None)."""
@@ -182,7 +182,7 @@ class ItemRepository:
             )
             .order_by(col(ActionItemRow.due_on), col(ActionItemRow.kind), col(ActionItemRow.number))
         ).all()
-        return [_item(row) for row in rows]
+        return [item_from_row(row) for row in rows]
 
     def _row(self, workspace_id: int, ref: Ref, *, for_update: bool = False) -> ActionItemRow | None:
         query = select(ActionItemRow).where(
@@ -233,7 +233,7 @@ def _change(row: ItemChangeRow, ref: Ref) -> ItemChange:
     )
 
 
-def _item(row: ActionItemRow) -> ActionItem:
+def item_from_row(row: ActionItemRow) -> ActionItem:
     return ActionItem(
         number=row.number,
         title=row.title,
@@ -250,4 +250,6 @@ def _item(row: ActionItemRow) -> ActionItem:
         closed_by=row.closed_by,
         kind=ItemKind(row.kind),
         outcome=row.outcome,
+        snoozed_until=row.snoozed_until,
+        nudges_off=row.nudges_off,
     )

@@ -27,6 +27,7 @@ class OutboxRepository:
             target=message.target,
             data=json.dumps(message.data, ensure_ascii=False),
             due_at=message.due_at,
+            first_due_at=message.due_at,
         )
         try:
             with self.session.begin_nested():
@@ -39,6 +40,23 @@ class OutboxRepository:
     def has(self, workspace_id: int, key: str) -> bool:
         return (
             self.session.exec(select(OutboxRow.id).where(OutboxRow.key == f"{workspace_id}/{key}")).first() is not None
+        )
+
+    def open_for_more(self, workspace_id: int, key: str) -> bool:
+        """Whether the message queued under `key` was never tried, so more can be put into it.
+
+        The row is locked until the transaction ends: a worker claiming it meanwhile waits, and
+        then composes the message with what was added.
+        """
+        row = self.session.exec(
+            select(OutboxRow).where(OutboxRow.key == f"{workspace_id}/{key}").with_for_update()
+        ).first()
+        return (
+            row is not None
+            and row.sent_at is None
+            and row.gave_up_at is None
+            and row.attempts == 0
+            and (row.claimed_until is None)
         )
 
     def keys_with_prefix(self, workspace_id: int, prefix: str) -> list[str]:
@@ -143,4 +161,5 @@ class OutboxRepository:
                 due_at=row.due_at,
             ),
             attempts=row.attempts,
+            first_due_at=row.first_due_at or row.due_at,
         )

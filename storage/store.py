@@ -12,6 +12,7 @@ from sqlmodel import Session
 from storage.db import make_engine
 from storage.items import ItemRepository
 from storage.migrate import upgrade
+from storage.nudges import NudgeRepository
 from storage.outbox import OutboxRepository
 from storage.sessions import SessionRepository
 from storage.workspaces import WorkspaceRepository
@@ -26,6 +27,7 @@ class Tx:
     items: ItemRepository
     outbox: OutboxRepository
     sessions: SessionRepository
+    nudges: NudgeRepository
 
 
 class Store:
@@ -48,6 +50,7 @@ class Store:
                 items=ItemRepository(session),
                 outbox=OutboxRepository(session),
                 sessions=SessionRepository(session),
+                nudges=NudgeRepository(session),
             )
 
     def ping(self) -> None:

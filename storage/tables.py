@@ -31,6 +31,8 @@ class WorkspaceRow(SQLModel, table=True):
     next_action_number: int = 1
     next_decision_number: int = 1
     created_at: datetime = Field(sa_column=_utc_column())
+    # Public holidays for people who did not choose a country (`/action prefs team-country`).
+    country: str | None = Field(default=None, max_length=8)
 
 
 class PersonRow(SQLModel, table=True):
@@ -47,6 +49,8 @@ class PersonRow(SQLModel, table=True):
     locale: str | None = Field(default=None, max_length=16)
     is_admin: bool = False
     refreshed_at: datetime = Field(sa_column=_utc_column())
+    # The end of a vacation the user shows in their Slack status, read with the profile.
+    status_away_until: date | None = None
 
 
 class ChannelRow(SQLModel, table=True):
@@ -59,6 +63,11 @@ class ChannelRow(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id")
     channel_id: str = Field(max_length=64)
     default_tag: str | None = Field(default=None, max_length=80)
+    # The channel's nudge ladder (`/session nudges`); None: the default.
+    nudge_before: str | None = Field(default=None, max_length=64)
+    nudge_every: int | None = None
+    nudge_escalate_after: int | None = None  # 0: never
+    nudges_on: bool = True
 
 
 class ActionItemRow(SQLModel, table=True):
@@ -71,6 +80,8 @@ class ActionItemRow(SQLModel, table=True):
         Index("ix_item_owner_open", "workspace_id", "owner_id", "status", "due_on"),
         Index("ix_item_channel_open", "workspace_id", "channel_id", "status", "due_on"),
         Index("ix_item_tag", "workspace_id", "tag", "status"),
+        # The nudge planner's sweep: open items whose next nudge moment has come.
+        Index("ix_item_nudge_at", "nudge_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -93,6 +104,12 @@ class ActionItemRow(SQLModel, table=True):
     closed_by: str | None = Field(default=None, max_length=64)
     # A decision's outcome, once decided.
     outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Nudges (see bot.ladder): every step up to `nudged_until` is handled; the planner looks at the
+    # item again at `nudge_at` (None: never, e.g. closed).
+    nudged_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    nudge_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    snoozed_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
+    nudges_off: bool = False
 
 
 class ItemChangeRow(SQLModel, table=True):
@@ -150,6 +167,8 @@ class OutboxRow(SQLModel, table=True):
     target: str = Field(sa_column=Column(Text, nullable=False))
     data: str = Field(default="{}", sa_column=Column(Text, nullable=False))
     due_at: datetime = Field(sa_column=_utc_column())
+    # When the message was first due; `due_at` moves on with each retry.
+    first_due_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     claimed_until: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
     claimed_by: str | None = Field(default=None, max_length=64)
     attempts: int = 0
@@ -210,3 +229,40 @@ class CheckinRow(SQLModel, table=True):
     status: str | None = Field(default=None, max_length=16)
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     answered_at: datetime = Field(sa_column=_utc_column())
+
+
+class PrefsRow(SQLModel, table=True):
+    """A user's working time and nudge choices (`/action prefs`, `/action away`)."""
+
+    __tablename__ = "prefs"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_prefs_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    user_id: str = Field(max_length=64)
+    work_days: str | None = Field(default=None, max_length=16)  # weekday numbers, "01234"
+    country: str | None = Field(default=None, max_length=8)
+    starts: str = Field(default="09:00", max_length=5)
+    ends: str = Field(default="18:00", max_length=5)
+    away_until: date | None = None
+    daily_digest: bool = True
+
+
+class NudgeRow(SQLModel, table=True):
+    """One step of one item's ladder, taken: into which nudge message (outbox key) it went.
+
+    The unique step per item is what makes "each item nudged at most once per step" a guarantee.
+    """
+
+    __tablename__ = "nudge"
+    __table_args__ = (
+        UniqueConstraint("item_id", "step", name="uq_nudge_step"),
+        Index("ix_nudge_message", "message_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    item_id: int = Field(foreign_key="action_item.id")
+    step: str = Field(max_length=64)  # "<due date>:<step name>"
+    message_key: str = Field(max_length=250)
+    at: datetime = Field(sa_column=_utc_column())

@@ -95,6 +95,7 @@ class WorkspaceRepository:
         row.locale = person.locale
         row.is_admin = person.is_admin
         row.display_name = person.display_name
+        row.status_away_until = person.status_away_until
         row.refreshed_at = now
         return row
 
@@ -178,6 +179,7 @@ def _person(row: PersonRow) -> Person:
         locale=row.locale,
         is_admin=row.is_admin,
         display_name=row.display_name,
+        status_away_until=row.status_away_until,
     )
 
 

@@ -119,7 +119,7 @@ class AppUnderTest:
 
         runtime = self.running.runtime
         assert runtime.dispatcher is not None
-        self.loop.run(Planner(runtime.sessions, runtime.dispatcher).tick())
+        self.loop.run(Planner(runtime.sessions, runtime.nudges, runtime.dispatcher).tick())
         self.settle()
 
     def sweep(self) -> Any:

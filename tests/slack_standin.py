@@ -2,7 +2,8 @@
 
 It answers the methods Tanto uses the way Slack does (HTTP 200 with `{"ok": false, "error": ...}`
 for API errors, HTTP 429 with Retry-After for rate limits), records every call so tests can
-assert on what the app sent, and lets tests inject failures and slowness. Response URLs are
+assert on what the app sent, and lets tests inject failures, slowness, per-channel rate limits
+and lost connections (including the answer lost after the message was posted). Response URLs are
 served here too, so what the app sends through them is recorded like any other call.
 
 Being a real server (not a mocked client) keeps the app's HTTP stack, retry handlers and
@@ -16,6 +17,9 @@ import email.parser
 import email.policy
 import itertools
 import json
+import math
+import socket
+import struct
 import threading
 import time
 import urllib.parse
@@ -64,6 +68,17 @@ class _Failure:
 
 
 @dataclass
+class _RateLimit:
+    interval: float  # seconds between accepted calls, per conversation
+    retry_after: int  # whole seconds, as Slack sends them
+
+
+@dataclass(frozen=True)
+class _Drop:
+    after_effect: bool
+
+
+@dataclass
 class _Answer:
     status: int
     body: dict[str, Any] | str
@@ -84,6 +99,9 @@ class _User:
     team_id: str
     real_name: str
     is_bot: bool = False
+    status_text: str = ""
+    status_emoji: str = ""
+    status_expiration: int = 0  # Unix seconds; 0 means the status does not expire
 
 
 @dataclass
@@ -112,6 +130,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    # Set by drop_next: end the connection with a reset instead of an answer.
+    abort: bool = False
 
     def do_POST(self) -> None:
         self.server.standin._serve(self)
@@ -121,6 +141,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: test output should show the app's logs, not a line per request."""
+
+    def finish(self) -> None:
+        super().finish()
+        if self.abort:
+            # Linger 0 makes close() send a TCP reset: the client sees the connection torn down
+            # mid-request (no status line at all), not a clean end of an answer.
+            with contextlib.suppress(OSError):
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
 
 
 class SlackStandIn:
@@ -140,6 +169,10 @@ class SlackStandIn:
         self._calls: list[Call] = []
         self._failures: dict[str, deque[_Failure]] = {}
         self._delays: dict[str, float] = {}
+        self._drops: dict[str, deque[_Drop]] = {}
+        self._rate_limits: dict[str, _RateLimit] = {}
+        # (method, conversation or None) -> time.monotonic() of the last call let through.
+        self._admitted: dict[tuple[str, str | None], float] = {}
         self._users: dict[str, _User] = {
             BOT_USER_ID: _User(BOT_USER_ID, "tanto", "UTC", "en-US", False, team_id, "Tanto", is_bot=True)
         }
@@ -305,6 +338,48 @@ class SlackStandIn:
             else:
                 self._delays.pop(method, None)
 
+    def limit_rate(self, method: str, per_second: float, *, retry_after: float = 1.0) -> None:
+        """From now on, let through at most `per_second` calls to `method` per conversation.
+
+        Slack limits chat.postMessage to about one message per second per channel, and a burst
+        of reminders must survive that. The key is the `channel` argument (a user id counts as
+        the DM with them); methods without one share a single bucket. A call inside the window
+        is answered as Slack answers it (HTTP 429, `Retry-After` in whole seconds, at least 1,
+        error "ratelimited") and has no effect. Calls made before the limit do not count.
+        `per_second` 0 removes the limit.
+        """
+        if per_second < 0:
+            raise ValueError(f"per_second must be positive, or 0 to remove the limit; got {per_second}")
+        with self._lock:
+            self._admitted = {key: at for key, at in self._admitted.items() if key[0] != method}
+            if per_second == 0:
+                self._rate_limits.pop(method, None)
+            else:
+                self._rate_limits[method] = _RateLimit(1 / per_second, max(1, math.ceil(retry_after)))
+
+    def drop_next(self, method: str, *, times: int = 1, after_effect: bool = False) -> None:
+        """Make the next `times` calls to `method` end in a reset connection instead of an answer.
+
+        after_effect False: the request is lost on its way in, so nothing happens. True: it is
+        carried out (a message is posted and shows in history) and only the answer is lost, so
+        the sender cannot know it went through; a retry then posts it twice unless the app
+        guards against that. Either way the call is recorded with failed=True.
+        """
+        with self._lock:
+            self._drops.setdefault(method, deque()).extend(_Drop(after_effect) for _ in range(times))
+
+    def set_status(self, user_id: str, *, text: str = "", emoji: str = "", expiration: int = 0) -> None:
+        """A user's custom status ("On vacation", ":palm_tree:"), as users.info and users.list show it.
+
+        Vacation detection reads it; `expiration` is Unix seconds (0: no expiry). Slack keeps
+        showing a status past its expiration until it clears it, so neither does the stand-in.
+        """
+        with self._lock:
+            user = self._users.get(user_id)
+            if user is None:
+                raise KeyError(f"no user {user_id} in the stand-in; add_user() first")
+            user.status_text, user.status_emoji, user.status_expiration = text, emoji, expiration
+
     def view_id(self, view: dict[str, Any]) -> str:
         """The id assigned to a view received through views.open/push/update/publish."""
         return self._find_view(view).view_id
@@ -328,6 +403,22 @@ class SlackStandIn:
         """Messages posted to a channel and still there, oldest first."""
         with self._lock:
             return [dict(message) for message in self._messages.get(channel, [])]
+
+    def posts_with_metadata(self, event_type: str) -> list[dict[str, Any]]:
+        """Messages still stored anywhere whose metadata.event_type is `event_type`, in posting order.
+
+        Each carries an added "channel" key. The app tags what it posts with metadata, so a test
+        can count deliveries of one reminder exactly, whichever conversation they landed in.
+        """
+        with self._lock:
+            found = [
+                {**message, "channel": channel}
+                for channel, messages in self._messages.items()
+                for message in messages
+                if isinstance(message.get("metadata"), dict) and message["metadata"].get("event_type") == event_type
+            ]
+        # Every ts comes from one counter, so ts order is posting order across conversations.
+        return sorted(found, key=lambda message: Decimal(message["ts"]))
 
     # Serving
 
@@ -358,9 +449,17 @@ class SlackStandIn:
         if delay:
             self._stopping.wait(delay)
         with self._lock:
-            answer = self._answer(method, args, token)
-            self._calls.append(Call(method, args, token, arrived, handler.path, failed=answer.failed))
+            drops = self._drops.get(method)
+            drop = drops.popleft() if drops else None
+            # Lost on its way in: never carried out. Lost on its way back: carried out, unanswered.
+            answer = None if drop is not None and not drop.after_effect else self._answer(method, args, token)
+            failed = drop is not None or (answer is not None and answer.failed)
+            self._calls.append(Call(method, args, token, arrived, handler.path, failed=failed))
             self._changed.notify_all()
+        if drop is not None or answer is None:
+            handler.abort = True
+            handler.close_connection = True
+            return
         _send(handler, answer)
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> _Answer:
@@ -368,6 +467,9 @@ class SlackStandIn:
         queue = self._failures.get(method)
         if queue:
             return _failure_answer(queue.popleft(), plain_text=method == RESPONSE_URL_METHOD)
+        limit = self._rate_limits.get(method)
+        if limit is not None and not self._admit(method, args, limit):
+            return _Answer(429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(limit.retry_after)})
         if method == RESPONSE_URL_METHOD:
             return _Answer(200, {"ok": True})
         if method == UPLOAD_METHOD:
@@ -385,6 +487,19 @@ class SlackStandIn:
             return _Answer(200, {"ok": False, "error": error.error})
         headers = {"x-oauth-scopes": "commands,chat:write,users:read,im:write"} if method == "auth.test" else {}
         return _Answer(200, {"ok": True, **body}, headers)
+
+    def _admit(self, method: str, args: dict[str, Any], limit: _RateLimit) -> bool:
+        """Whether a call fits its conversation's window; one that fits starts the next window."""
+        channel = _as_str(args.get("channel"))
+        if channel and channel[0] in "UW" and channel in self._users:
+            channel = "D" + channel  # the same conversation as its DM id, as _channel_id resolves it
+        key = (method, channel or None)
+        now = time.monotonic()
+        last = self._admitted.get(key)
+        if last is not None and now - last < limit.interval:
+            return False
+        self._admitted[key] = now
+        return True
 
     # Identifiers
 
@@ -433,6 +548,9 @@ class SlackStandIn:
                 "real_name": user.real_name,
                 "real_name_normalized": user.real_name,
                 "team": user.team_id,
+                "status_text": user.status_text,
+                "status_emoji": user.status_emoji,
+                "status_expiration": user.status_expiration,
                 **({"bot_id": BOT_ID} if user.is_bot else {}),
             },
             "is_admin": user.is_admin,

@@ -24,7 +24,12 @@ SESSION_START = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
 
 
 def posts_in(standin: SlackStandIn, channel: str) -> list[dict[str, Any]]:
-    return [c.args for c in standin.calls_to("chat.postMessage") if c.args.get("channel") == channel]
+    """Session messages posted to a channel or DM (nudges, which these items also get, left out)."""
+    return [
+        c.args
+        for c in standin.calls_to("chat.postMessage")
+        if c.args.get("channel") == channel and not outbox_key(c.args).startswith(("nudge:", "escalation:"))
+    ]
 
 
 def outbox_key(post: dict[str, Any]) -> str:
@@ -293,7 +298,7 @@ def test_only_one_agenda_with_two_replicas(
         for running, runner_loop in ((app.running, app.loop), (other, loop), (app.running, app.loop)):
             runtime = running.runtime
             assert runtime.dispatcher is not None
-            runner_loop.run(Planner(runtime.sessions, runtime.dispatcher).tick())
+            runner_loop.run(Planner(runtime.sessions, runtime.nudges, runtime.dispatcher).tick())
             runner_loop.run(runtime.settle())
         assert len(agenda_posts(standin)) == 1
     finally:

@@ -17,15 +17,12 @@ from handlers.slack import register
 from handlers.slack.runtime import Runtime
 
 
-def make_client(settings: Settings) -> AsyncWebClient:
+def make_client(settings: Settings, *, retries: bool = True) -> AsyncWebClient:
     # slack_sdk retries connection errors by default; rate limits (HTTP 429 + Retry-After) only
     # when asked. The async handler waits with asyncio.sleep, so the event loop keeps serving.
-    return AsyncWebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url,
-        timeout=10,
-        retry_handlers=[*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
-    )
+    # Without `retries` a failure surfaces at once, for callers that retry more carefully.
+    handlers = [*async_default_handlers(), AsyncRateLimitErrorRetryHandler(max_retry_count=2)] if retries else []
+    return AsyncWebClient(token=settings.bot_token, base_url=settings.api_url, timeout=10, retry_handlers=handlers)
 
 
 async def build_app(settings: Settings, runtime: Runtime, client: AsyncWebClient) -> AsyncApp:

@@ -13,10 +13,12 @@ from typing import Any
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.model import OutboxEntry, parse_ref
+from bot.nudges import NUDGE_KINDS
 from bot.outbox import DeliveryFailed
 from bot.sessions import SESSION_KINDS
 from bot.tracker import Tracker
 from handlers.slack import blocks
+from handlers.slack.nudge_courier import NudgeCourier
 from handlers.slack.posting import FINAL_ERRORS, Poster, retry_after
 from handlers.slack.session_courier import SessionCourier
 
@@ -33,16 +35,20 @@ def channel_target(channel_id: str) -> str:
 
 
 class SlackCourier:
-    """Delivers every kind of outbox row: item cards here, session messages by `SessionCourier`."""
+    """Delivers every kind of outbox row: item cards here, session messages by `SessionCourier`,
+    nudges by `NudgeCourier`."""
 
-    def __init__(self, tracker: Tracker, sessions: SessionCourier, poster: Poster) -> None:
+    def __init__(self, tracker: Tracker, sessions: SessionCourier, nudges: NudgeCourier, poster: Poster) -> None:
         self.tracker = tracker
         self.sessions = sessions
+        self.nudges = nudges
         self.poster = poster
 
     async def deliver(self, entry: OutboxEntry) -> str | None:
         if entry.message.kind in SESSION_KINDS:
             return await self.sessions.deliver(entry)
+        if entry.message.kind in NUDGE_KINDS:
+            return await self.nudges.deliver(entry)
         message = entry.message
         ref = parse_ref(str(message.data["item"]))
         item = await asyncio.to_thread(self.tracker.item, entry.scope, ref) if ref else None

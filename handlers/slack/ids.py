@@ -17,6 +17,11 @@ AGENDA_RESCHEDULE = "agenda_reschedule"
 # On check-in DMs: one button per status, `checkin_<status>` (a block's action ids must differ).
 CHECKIN_PREFIX = "checkin_"
 CHECKIN_COMMENT = "checkin_comment_open"
+# On nudge DMs: change the item, then redraw only its row in the DM.
+NUDGE_DONE = "nudge_done"
+NUDGE_SNOOZE = "nudge_snooze"  # a menu: 1 day, 3 days, pick a date
+NUDGE_RESCHEDULE = "nudge_reschedule"
+NUDGE_STOP = "nudge_stop"
 
 # Modals (view_submission)
 CAPTURE_FORM = "capture_form"

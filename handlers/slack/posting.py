@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -23,6 +24,7 @@ Page = tuple[list[dict[str, Any]], str]
 METADATA_EVENT = "tanto_outbox"
 # Slack allows about one message per second per channel (https://api.slack.com/methods/chat.postMessage#rate_limiting).
 PACE_SECONDS = 1.0
+NETWORK_RETRY_SECONDS = 2.0
 # How far back a retry looks for its own earlier posts.
 HISTORY_LIMIT = 100
 
@@ -70,6 +72,9 @@ class Poster:
                 )
             except SlackApiError as error:
                 raise failure(error) from error
+            except (aiohttp.ClientError, TimeoutError) as error:
+                # The post may or may not have arrived: the retry looks before posting again.
+                raise DeliveryFailed(f"network: {error!r}", retry_after=NETWORK_RETRY_SECONDS) from error
             finally:
                 self._last_post[channel] = time.monotonic()
         return str(response.get("ts"))
@@ -90,6 +95,8 @@ class Poster:
                 )
         except SlackApiError as error:
             raise failure(error) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DeliveryFailed(f"network: {error!r}", retry_after=NETWORK_RETRY_SECONDS) from error
         found: dict[int, str] = {}
         for message in history.get("messages") or []:
             metadata = message.get("metadata") or {}
@@ -103,7 +110,7 @@ def failure(error: SlackApiError) -> DeliveryFailed:
     """Slack's refusal as a DeliveryFailed: with a retry delay unless retrying cannot help."""
     code = str(error.response.get("error", ""))
     if error.response.status_code == 429:
-        return DeliveryFailed("ratelimited", retry_after=retry_after(error.response.headers))
+        return DeliveryFailed("ratelimited", retry_after=retry_after(error.response.headers), rate_limited=True)
     return DeliveryFailed(code, retry_after=None if code in FINAL_ERRORS else 10)
 
 

@@ -14,6 +14,7 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.model import Person, Scope
+from bot.nudges import Nudges
 from bot.outbox import Dispatcher
 from bot.sessions import Sessions
 from bot.tracker import ListKind, ListQuery, Tracker
@@ -29,6 +30,7 @@ PLATFORM = "slack"
 class Runtime:
     tracker: Tracker
     sessions: Sessions
+    nudges: Nudges
     dispatcher: Dispatcher | None = None
     directory: Directory = field(init=False)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, init=False)

@@ -18,12 +18,14 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.nudges import Nudges
 from bot.outbox import Dispatcher
 from bot.scheduler import Planner, start_ticks
 from bot.sessions import Sessions
 from bot.tracker import Tracker
 from handlers.slack.app import build_app, make_client
 from handlers.slack.courier import SlackCourier
+from handlers.slack.nudge_courier import NudgeCourier
 from handlers.slack.posting import Poster
 from handlers.slack.runtime import Runtime
 from handlers.slack.session_courier import SessionCourier
@@ -82,10 +84,13 @@ async def start(
     tracker = Tracker(store, clock)
     client = make_client(settings)
     sessions = Sessions(store, clock)
-    poster = Poster(client)
-    courier = SlackCourier(tracker, SessionCourier(sessions, poster, clock), poster)
+    nudges = Nudges(store, clock)
+    # Posts get a client that never retries on its own: a lost answer is retried by the outbox,
+    # which first checks whether the message arrived after all.
+    poster = Poster(make_client(settings, retries=False))
+    courier = SlackCourier(tracker, SessionCourier(sessions, poster, clock), NudgeCourier(nudges, poster), poster)
     dispatcher = Dispatcher(store, courier, clock)
-    runtime = Runtime(tracker, sessions, dispatcher)
+    runtime = Runtime(tracker, sessions, nudges, dispatcher)
     bolt = await build_app(settings, runtime, client)
     runner = web.AppRunner(web_app(bolt, store), access_log=None)
     await runner.setup()
@@ -99,5 +104,5 @@ async def start(
         log.info("connected to Slack in Socket Mode; health checks on port %s", port)
     else:
         log.info("listening for Slack on http://%s:%s%s", host, port, EVENTS_PATH)
-    scheduler = start_ticks(dispatcher, Planner(sessions, dispatcher)) if ticks else None
+    scheduler = start_ticks(dispatcher, Planner(sessions, nudges, dispatcher)) if ticks else None
     return Running(f"http://127.0.0.1:{port}", port, runtime, store, bolt, runner, scheduler, socket)
