@@ -39,6 +39,7 @@ class CheckinAnswer:
 class AgendaEntry:
     item: ActionItem
     checkin: CheckinAnswer | None = None
+    owner_back_on: date | None = None  # the owner is on leave until this day
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def compose(
     today: date,
     checkins: Mapping[Ref, CheckinAnswer] | None = None,
     asked: Iterable[str] = (),
+    away: Mapping[str, date] | None = None,
 ) -> Agenda:
     """Sort the channel's items into the agenda of the session at `starts_at`.
 
@@ -123,6 +125,7 @@ def compose(
     left out.
     """
     checkins = checkins or {}
+    away = {owner: back for owner, back in (away or {}).items() if back > today}
     session_day = starts_at.date()
     due_until = max(following_at.date() - timedelta(days=1), session_day) if following_at else session_day
     sections: dict[str | None, dict[str, list[AgendaEntry]]] = {}
@@ -133,7 +136,8 @@ def compose(
     def put(item: ActionItem, section: str) -> None:
         tag = tag_names.setdefault(item.tag.casefold(), item.tag) if item.tag else None
         topic = sections.setdefault(tag, {})
-        topic.setdefault(section, []).append(AgendaEntry(item, checkins.get(item.ref)))
+        back_on = away.get(item.owner_id) if item.is_open else None
+        topic.setdefault(section, []).append(AgendaEntry(item, checkins.get(item.ref), back_on))
 
     for item in items:
         if item.ref in checkins:

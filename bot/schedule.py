@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from bot.lead_time import DEFAULT_AGENDA_LEAD, DEFAULT_CHECKIN_LEAD, LeadTime, moment_before
 from bot.recurrence import Rhythm, occurrences, previous_occurrence
+from bot.workdays import STANDARD, WorkCalendar
 
 DEFAULT_DURATION_MINUTES = 60
 
@@ -26,6 +27,8 @@ class Schedule:
     # Original occurrence day → None (skipped) or where it was moved to.
     changes: Mapping[date, datetime | None] = field(default_factory=dict)
     id: int | None = None
+    # The session owner's business days, in which business-day lead times count.
+    workdays: WorkCalendar = STANDARD
 
     def upcoming(self, now: datetime, count: int = 3) -> list[datetime]:
         """The next `count` sessions that have not started yet, in the session's zone."""
@@ -39,10 +42,10 @@ class Schedule:
         return previous_occurrence(self.rhythm, before=before, changes=self.changes)
 
     def agenda_at(self, starts_at: datetime) -> datetime:
-        return moment_before(self.agenda_lead, starts_at)
+        return moment_before(self.agenda_lead, starts_at, self.workdays)
 
     def checkin_at(self, starts_at: datetime) -> datetime:
-        return moment_before(self.checkin_lead, self.agenda_at(starts_at))
+        return moment_before(self.checkin_lead, self.agenda_at(starts_at), self.workdays)
 
     def ends_at(self, starts_at: datetime) -> datetime:
         return starts_at + timedelta(minutes=self.duration_minutes)

@@ -300,6 +300,7 @@ class Sessions:
             today=now.astimezone(zone(schedule.rhythm.tz)).date(),
             checkins=tx.sessions.answers(schedule.id, starts_at),
             asked=[key.rpartition(":")[2] for key in asked],
+            away=_away(tx, workspace_id, {item.owner_id for item in items if item.is_open}),
         )
 
 
@@ -315,6 +316,18 @@ def _existing(tx: Tx, scope: Scope, channel_id: str, now: datetime) -> tuple[int
     if schedule is None:
         raise SessionError(say.NO_SESSION)
     return workspace_id, schedule
+
+
+def _away(tx: Tx, workspace_id: int, owners: set[str]) -> dict[str, date]:
+    """Each owner on leave and their first day back (set with `/action away` or their chat status)."""
+    chosen = tx.nudges.prefs_of(workspace_id, sorted(owners))
+    away: dict[str, date] = {}
+    for owner in owners:
+        found = tx.workspaces.person(workspace_id, owner)
+        days = [chosen[owner].away_until, found[0].status_away_until if found else None]
+        if back := max((day for day in days if day), default=None):
+            away[owner] = back
+    return away
 
 
 def owners_to_ask(agenda: Agenda) -> list[str]:

@@ -163,6 +163,7 @@ class Tracker:
                 today=today_in(author.tz, now),
                 locale=author.locale,
                 default_tag=tx.workspaces.default_tag(workspace_id, channel_id),
+                workdays=tx.nudges.prefs(workspace_id, author.user_id).calendar(author.locale),
             )
             if not understood.complete:
                 draft = SavedDraft(

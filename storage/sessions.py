@@ -12,12 +12,15 @@ from bot.lead_time import LeadTime
 from bot.model import ItemKind, Ref
 from bot.recurrence import Rhythm
 from bot.schedule import Schedule
-from storage.tables import ActionItemRow, CheckinRow, SessionChangeRow, SessionRow
+from bot.workdays import WorkCalendar
+from storage.nudges import NudgeRepository
+from storage.tables import ActionItemRow, CheckinRow, PersonRow, SessionChangeRow, SessionRow
 
 
 class SessionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._calendars: dict[tuple[int, str], WorkCalendar] = {}
 
     def get(self, workspace_id: int, channel_id: str) -> Schedule | None:
         row = self._row(workspace_id, channel_id)
@@ -142,7 +145,18 @@ class SessionRepository:
             active=row.active,
             owner_id=row.owner_id,
             changes={change.original_on: change.moved_to for change in changes},
+            workdays=self._workdays(row.workspace_id, row.owner_id),
         )
+
+    def _workdays(self, workspace_id: int, owner_id: str) -> WorkCalendar:
+        """The session owner's business days: lead times count in the calendar nudges use."""
+        if (workspace_id, owner_id) not in self._calendars:
+            prefs = NudgeRepository(self.session).prefs(workspace_id, owner_id)
+            locale = self.session.exec(
+                select(PersonRow.locale).where(PersonRow.workspace_id == workspace_id, PersonRow.user_id == owner_id)
+            ).first()
+            self._calendars[(workspace_id, owner_id)] = prefs.calendar(locale)
+        return self._calendars[(workspace_id, owner_id)]
 
 
 def _anchor(rhythm: Rhythm) -> str:

@@ -437,3 +437,19 @@ def test_checkin_status_of() -> None:
     assert checkin_status_of(ids.CHECKIN_COMMENT) is None
     assert checkin_status_of(ids.AGENDA_DONE) is None
     assert checkin_status_of("checkin_") is None
+
+
+def test_the_agenda_shows_owners_on_leave_and_items_without_nudges() -> None:
+    from dataclasses import replace
+
+    muted = replace(make(1, owner="U0EVA"), nudges_off=True)
+    agenda = compose(
+        [muted, make(2, owner="U0TANAKA"), make(3, owner="U0JAN")],
+        channel_id=CHANNEL, starts_at=STARTS_AT, following_at=FOLLOWING_AT, done_since=DONE_SINCE, today=TODAY,
+        away={"U0TANAKA": date(2026, 12, 3), "U0JAN": TODAY},  # Jan is back today: not away
+    )  # fmt: skip
+    rows = {entry.item.number: entry for entry in agenda.open_entries()}
+    assert rows[2].owner_back_on == date(2026, 12, 3) and rows[3].owner_back_on is None
+    text = json.dumps([agenda_item_rows(rows[n], TODAY) for n in (1, 2, 3)], ensure_ascii=False)
+    assert text.count("🌴 Owner away, back Thu 2026-12-03") == 1
+    assert text.count("🔕 Owner asked not to be nudged") == 1

@@ -103,6 +103,10 @@ def agenda_item_rows(entry: AgendaEntry, today: date, *, tz: tzinfo | None = Non
     if not item.is_open:
         return [{**context(_closed_text(item, tz)), "block_id": f"agenda-item:{ref}"}]
     extra = [f"Check-in: {_answer_text(entry.checkin)}"] if entry.checkin else []
+    if entry.owner_back_on is not None:
+        extra.append(f"🌴 Owner away, back {describe(entry.owner_back_on)}")
+    if item.nudges_off:
+        extra.append("🔕 Owner asked not to be nudged about this")
     closing = "Done" if item.kind is ItemKind.ACTION else "Decide"
     return [
         section(_item_text(item, today, extra=extra), block_id=f"agenda-item:{ref}"),
