@@ -20,7 +20,7 @@ from bot.clock import Clock
 from bot.ladder import Ladder, due_now, next_moment
 from bot.model import ActionItem, Outgoing, Person, Ref, Scope
 from bot.working_time import WorkingTime, WorkPrefs, working_time
-from storage.nudges import Placed
+from storage.nudges import Move, Placed
 from storage.store import Store, Tx
 
 log = logging.getLogger(__name__)
@@ -222,6 +222,7 @@ def replan(tx: Tx, placed: Placed, now: datetime, *, reset: bool = False) -> Non
 
 def _plan_batch(tx: Tx, due: list[Placed], now: datetime) -> int:
     queued = 0
+    moves: list[Move] = []
     by_owner: dict[tuple[int, str], list[Placed]] = defaultdict(list)
     for placed in due:
         by_owner[(placed.workspace_id, placed.item.owner_id)].append(placed)
@@ -244,15 +245,16 @@ def _plan_batch(tx: Tx, due: list[Placed], now: datetime) -> int:
             if found.step is not None:
                 stepped.append((placed, f"{item.due_on.isoformat()}:{found.step.name}"))
             else:
-                _advance(tx, placed, ladder, work, now)
+                moves.append(_advance(placed, ladder, work, now))
         if stepped:
-            queued += _queue_nudge(tx, workspace_id, owner_id, stepped, work, prefs, ladders, now)
+            queued += _queue_nudge(tx, workspace_id, owner_id, stepped, work, prefs, ladders, now, moves)
+    tx.nudges.move_all(moves)
     return queued
 
 
 def _queue_nudge(
     tx: Tx, workspace_id: int, owner_id: str, stepped: list[tuple[Placed, str]], work: WorkingTime,
-    prefs: WorkPrefs, ladders: dict[tuple[int, str], Ladder], now: datetime,
+    prefs: WorkPrefs, ladders: dict[tuple[int, str], Ladder], now: datetime, moves: list[Move],
 ) -> int:  # fmt: skip
     """One DM for the owner's due steps, or (the day's DM already went) the next working day."""
     if prefs.daily_digest:
@@ -262,12 +264,12 @@ def _queue_nudge(
     queued = tx.outbox.put(workspace_id, Outgoing(key, NUDGE, f"channel:{owner_id}", {"owner": owner_id}, now))
     if not queued and not tx.outbox.open_for_more(workspace_id, key):
         tomorrow = work.next_working_moment(work.day_start(work.today(now) + timedelta(days=1)))
-        for placed, _ in stepped:
-            tx.nudges.place(placed.row_id, nudge_at=tomorrow)
+        moves.extend(
+            Move(placed.row_id, tomorrow, placed.nudged_until, placed.item.snoozed_until) for placed, _ in stepped
+        )
         return 0
-    for placed, step in stepped:
-        tx.nudges.take_step(workspace_id, placed.row_id, step, key, now)
-        _advance(tx, placed, ladders[(workspace_id, placed.item.channel_id)], work, now)
+    tx.nudges.take_steps(workspace_id, [(placed.row_id, step) for placed, step in stepped], key, now)
+    moves.extend(_advance(placed, ladders[(workspace_id, placed.item.channel_id)], work, now) for placed, _ in stepped)
     return int(queued)
 
 
@@ -277,10 +279,9 @@ def _queue_escalation(tx: Tx, workspace_id: int, item: ActionItem, now: datetime
     return int(tx.outbox.put(workspace_id, message))
 
 
-def _advance(tx: Tx, placed: Placed, ladder: Ladder, work: WorkingTime, now: datetime) -> None:
+def _advance(placed: Placed, ladder: Ladder, work: WorkingTime, now: datetime) -> Move:
     """Everything up to now is handled: on to the next step."""
-    moment = next_moment(placed.item.due_on, ladder, work, nudged_until=now, snoozed_until=None)
-    tx.nudges.place(placed.row_id, nudge_at=moment, nudged_until=now, snoozed_until=None)
+    return Move(placed.row_id, next_moment(placed.item.due_on, ladder, work, nudged_until=now), now, None)
 
 
 def _working_time(tx: Tx, workspace_id: int, user_id: str) -> WorkingTime:

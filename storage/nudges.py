@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.ladder import Ladder
@@ -23,6 +23,16 @@ class Placed:
     row_id: int
     item: ActionItem
     nudged_until: datetime
+
+
+@dataclass(frozen=True)
+class Move:
+    """An item's new place on its ladder, written with many others in one statement."""
+
+    row_id: int
+    nudge_at: datetime | None
+    nudged_until: datetime
+    snoozed_until: datetime | None
 
 
 class NudgeRepository:
@@ -80,17 +90,28 @@ class NudgeRepository:
             row.nudges_off = nudges_off
         self.session.add(row)
 
-    def take_step(self, workspace_id: int, row_id: int, step: str, message_key: str, now: datetime) -> bool:
-        """Record that the item's `step` goes out in `message_key`; False if that step was taken before."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(
-                    NudgeRow(workspace_id=workspace_id, item_id=row_id, step=step, message_key=message_key, at=now)
-                )
-                self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+    def move_all(self, moves: list[Move]) -> None:
+        if moves:
+            self.session.execute(
+                update(ActionItemRow),
+                [
+                    {"id": move.row_id, "nudge_at": move.nudge_at, "nudged_until": move.nudged_until,
+                     "snoozed_until": move.snoozed_until}
+                    for move in moves
+                ],
+            )  # fmt: skip
+
+    def take_steps(self, workspace_id: int, steps: list[tuple[int, str]], message_key: str, now: datetime) -> None:
+        """Record that these items' steps go out in `message_key`.
+
+        The planner holds the items' row locks, so no one else records steps for them meanwhile;
+        the unique (item, step) still turns a logic error into a failed transaction, not a repeat.
+        """
+        self.session.add_all(
+            NudgeRow(workspace_id=workspace_id, item_id=row_id, step=step, message_key=message_key, at=now)
+            for row_id, step in steps
+        )
+        self.session.flush()
 
     def in_message(self, workspace_id: int, message_key: str) -> list[tuple[ActionItem, str]]:
         """The items a nudge message is about, with the step each is at, in due-date order."""
