@@ -6,8 +6,9 @@ teaches the capture grammar in each of the five languages our users write in.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
+from bot.clock import zone
 from bot.intake import Problem, ProblemCode, Understood
 from bot.model import ActionItem, ItemKind, ItemStatus, Ref
 from bot.tracker import ListQuery
@@ -196,7 +197,10 @@ HELP_COMMANDS = {
     ItemKind.ACTION: (
         "`/action list [mine | @user | #tag | overdue | here | all]` — open items, overdue first\n"
         "`/action done A-12` · `/action cancel A-12 [reason]`\n"
-        "`/action reschedule A-12 <new date> [reason]` · `/action reassign A-12 @user`"
+        "`/action reschedule A-12 <new date> [reason]` · `/action reassign A-12 @user`\n"
+        "`/action prefs` — your working time for reminders: `prefs hours 08:30-17:00`, `prefs days mon-thu`, "
+        "`prefs country NL` (or `auto`), `prefs digest on|off`\n"
+        "`/action away until 2026-12-03` (your first day back) · `/action away off`"
     ),
     ItemKind.DECISION: (
         "`/decision list [mine | @user | #tag | overdue | here | all]` — pending decisions\n"
@@ -207,3 +211,32 @@ HELP_COMMANDS = {
 HELP_RIGHTS = (
     "Only the owner, the creator or a workspace admin can change an item; every change is kept in its history."
 )
+
+# Nudges: the owner's buttons in a reminder DM, and `/action prefs` / `/action away`
+NUDGE_DONE_NOTE = "✅ Done"
+NUDGE_SNOOZED_NOTE = "😴 Snoozed until {until}"
+NUDGE_STOPPED_NOTE = "🔕 No more nudges about this one"
+NUDGE_NOT_OWNER = "Only the owner (<@{owner}>) can snooze or stop the reminders about {ref}."
+SNOOZE_DATE_PAST = "Pick a day after today ({today})."
+SNOOZED = "😴 {ref} snoozed: no reminders about it before {until}."
+PREFS_TITLE = "*Your working time* (nudges reach you only then)"
+PREFS_DAYS = "Days: {days}"
+PREFS_HOURS = "Hours: {starts}–{ends} ({tz})"
+PREFS_COUNTRY = "Public holidays: {source}"
+PREFS_DIGEST = {True: "At most one reminder DM a day", False: "Reminders as each step comes due"}
+PREFS_AWAY = "Away until {back} (first day back): no nudges before then"
+PREFS_NOT_AWAY = "Not away"
+PREFS_NEXT = "Your next working moment: {when}"
+PREFS_SAVED = "Saved."
+TEAM_COUNTRY_ADMINS = "Only a workspace admin can set the workspace's country."
+TEAM_COUNTRY_SET = "The workspace's country is now {country}: its public holidays count for everyone who set none."
+TEAM_COUNTRY_OFF = "The workspace has no country now: holidays follow each person's Slack language and region."
+AWAY_SET = "🌴 Away until {back} (your first day back): no nudges before {first}."
+AWAY_OFF = "Welcome back: nudges reach you again in your working time."
+AWAY_NOT_FUTURE = "Give your first day back, after today ({today}): `/action away until 2026-12-03` or `away off`."
+
+
+def moment_text(at: datetime, tz: str | None) -> str:
+    """An instant in someone's zone, explicit: `Wed 2026-11-25 09:00`."""
+    local = at.astimezone(zone(tz))
+    return f"{explicit_date(local.date())} {local:%H:%M}"

@@ -54,7 +54,14 @@ def start_ticks(dispatcher: Dispatcher, planner: Planner) -> AsyncIOScheduler:
     # The first run is right away: plan and deliver what came due while we were down. A late tick
     # is still worth running, as each only looks at what is due now.
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None, "next_run_time": datetime.now(UTC)}
-    scheduler.add_job(dispatcher.kick, "interval", seconds=SWEEP_SECONDS, id="outbox-sweep", **common)
+
+    # A coroutine, so APScheduler runs it on the event loop: a plain function would run in its
+    # thread pool, where kick() finds no running loop and the periodic sweep never happens (retries
+    # and rows whose lease ran out would then wait for a tick that queues something new).
+    async def sweep() -> None:
+        dispatcher.kick()
+
+    scheduler.add_job(sweep, "interval", seconds=SWEEP_SECONDS, id="outbox-sweep", **common)
     scheduler.add_job(planner.tick, "interval", seconds=PLAN_SECONDS, id="plan", **common)
     scheduler.start()
     return scheduler

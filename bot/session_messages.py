@@ -40,6 +40,7 @@ USAGE_LENGTH = "Give the session's length in minutes or hours: `/session length 
 USAGE_TAG = "Give a tag: `/session tag globex` (or `/session tag none` to clear it)."
 USAGE_SKIP = "Say which session to skip: `/session skip 2026-12-01`."
 USAGE_MOVE = "Say which session and where to: `/session move 2026-12-01 to 2026-12-03 10:00`."
+USAGE_NUDGES = "Change with `/session nudges before 3,1,0`, `every 2`, `escalate 5` / `escalate off`, `off` / `on`."
 HELP_TITLE = "/session — the account-plan session of this channel"
 HELP_RHYTHM = (
     "*Set the rhythm* (the zone defaults to yours; the reply shows the next three sessions):\n"
@@ -60,8 +61,12 @@ HELP_COMMANDS = (
     "`/session tag globex` — the account tag for items captured here\n"
     "`/session skip 2026-12-01` · `/session move 2026-12-01 to 2026-12-03 10:00` — once, rule unchanged\n"
     "`/session off` · `/session list` — every session in the workspace\n"
+    "`/session nudges` — when owners of items here are reminded; change with `nudges before 3,1,0`, "
+    "`nudges every 2`, `nudges escalate 5` (or `escalate off`), `nudges off` / `on`\n"
     "Anyone in the channel can change its session."
 )
+NUDGES_NOW = "🔔 Reminders for items in this channel: {ladder}.\n" + USAGE_NUDGES
+NUDGES_SET = "🔔 Saved. Reminders for items in this channel: {ladder}."
 MINUTES_TITLE = "Minutes — session of {when} to {until}"
 MINUTES_EMPTY = "Nothing was recorded during the session."
 MINUTES_DECIDED = "Decisions made"

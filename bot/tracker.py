@@ -126,9 +126,18 @@ class Tracker:
         return person, now - refreshed_at > PROFILE_MAX_AGE
 
     def remember_person(self, scope: Scope, person: Person) -> None:
+        """Cache the profile; if their zone, locale or leave changed, re-plan their items' nudges."""
         now = self.clock.now()
         with self.store.transaction() as tx:
-            tx.workspaces.save_person(tx.workspaces.ensure(scope, now), person, now)
+            workspace_id = tx.workspaces.ensure(scope, now)
+            known = tx.workspaces.person(workspace_id, person.user_id)
+            tx.workspaces.save_person(workspace_id, person, now)
+            before = known[0] if known is not None else Person(person.user_id)
+            if (before.tz, before.locale, before.status_away_until) != (
+                person.tz, person.locale, person.status_away_until,
+            ):  # fmt: skip
+                for placed in tx.nudges.open_items(workspace_id, owner_id=person.user_id):
+                    replan(tx, placed, now)
 
     def today_for(self, person: Person) -> date:
         return today_in(person.tz, self.clock.now())

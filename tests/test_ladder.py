@@ -19,8 +19,11 @@ def utc(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=UTC)
 
 
-def first_steps(due_on: date, work: WorkingTime, count: int, ladder: Ladder = Ladder()) -> list[tuple[str, datetime]]:
+def first_steps(
+    due_on: date, work: WorkingTime, count: int, ladder: Ladder | None = None
+) -> list[tuple[str, datetime]]:
     found = []
+    ladder = ladder or Ladder()
     for step in steps(due_on, ladder, work):
         found.append((step.name, step.at))
         if len(found) == count:

@@ -12,6 +12,7 @@ from handlers.slack import ids
 from handlers.slack.actions import ItemActions
 from handlers.slack.commands import ItemCommand
 from handlers.slack.events import Events
+from handlers.slack.nudge_actions import NudgeActions
 from handlers.slack.runtime import Runtime
 from handlers.slack.session_actions import SessionActions
 from handlers.slack.session_command import SessionCommand
@@ -22,6 +23,7 @@ from handlers.slack.views import Forms
 def register(app: AsyncApp, runtime: Runtime) -> None:
     actions, forms, events = ItemActions(runtime), Forms(runtime), Events(runtime)
     sessions = SessionActions(runtime, actions)
+    nudges = NudgeActions(runtime, actions)
 
     app.command(ids.ACTION_COMMAND)(ItemCommand(runtime, ItemKind.ACTION))
     app.command(ids.DECISION_COMMAND)(ItemCommand(runtime, ItemKind.DECISION))
@@ -37,12 +39,18 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     app.action(ids.AGENDA_RESCHEDULE)(sessions.agenda_reschedule)
     app.action(re.compile(f"^{ids.CHECKIN_PREFIX}(?:{'|'.join(CheckinStatus)})$"))(sessions.checkin_status)
     app.action(ids.CHECKIN_COMMENT)(sessions.open_comment)
+    app.action(ids.NUDGE_DONE)(nudges.done)
+    app.action(ids.NUDGE_SNOOZE)(nudges.snooze)
+    app.action(ids.NUDGE_RESCHEDULE)(nudges.reschedule)
+    app.action(ids.NUDGE_STOP)(nudges.stop)
+    app.action(ids.NUDGE_UNDO_STOP)(nudges.undo_stop)
 
     app.view(ids.CAPTURE_FORM)(forms.capture)
     app.view(ids.RESCHEDULE_FORM)(forms.reschedule)
     app.view(ids.REASSIGN_FORM)(forms.reassign)
     app.view(ids.DECIDE_FORM)(forms.decide)
     app.view(ids.CHECKIN_COMMENT_FORM)(sessions.save_comment)
+    app.view(ids.NUDGE_SNOOZE_FORM)(nudges.save_snooze)
 
     app.shortcut(ids.MESSAGE_TO_ACTION)(Shortcuts(runtime).message_to_action)
 

@@ -17,11 +17,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import messages as say
 from bot.dates import DueDateError
 from bot.intake import read_reschedule
-from bot.model import ItemKind, Person, Ref, Scope, parse_ref
+from bot.model import ItemKind, Person, Ref, Scope, UserError, parse_ref
 from bot.tracker import Captured, ChangeResult, ListKind, ListQuery
 from handlers.slack import blocks
 from handlers.slack.answers import change_answer
 from handlers.slack.mentions import find_mentions, first_person, normalise
+from handlers.slack.prefs_command import PrefsCommand
 from handlers.slack.runtime import Runtime, scope_of
 
 HELP_WORDS = ("", "help", "?", "ヘルプ", "hjälp", "yardım")
@@ -38,6 +39,7 @@ class ItemCommand:
         self.tracker = runtime.tracker
         self.kind = kind
         self.verbs = (CLOSING_VERB[kind], *SHARED_VERBS)
+        self.prefs = PrefsCommand(runtime.tracker, runtime.nudges)
 
     async def __call__(
         self, ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient
@@ -53,6 +55,14 @@ class ItemCommand:
         author = await self.runtime.person(context, client)
         if verb == "list":
             await self._list(ack, scope, author, rest.strip(), command)
+            return
+        if verb in ("prefs", "away") and self.kind is ItemKind.ACTION:
+            try:
+                handle = self.prefs.prefs if verb == "prefs" else self.prefs.away
+                answer = await handle(scope, author, rest.strip())
+            except UserError as error:
+                answer = error.message
+            await ack(response_type="ephemeral", text=answer)
             return
         if verb in self.verbs:
             ref = parse_ref(rest.split()[0], default=self.kind) if rest.split() else None

@@ -22,6 +22,7 @@ NUDGE_DONE = "nudge_done"
 NUDGE_SNOOZE = "nudge_snooze"  # a menu: 1 day, 3 days, pick a date
 NUDGE_RESCHEDULE = "nudge_reschedule"
 NUDGE_STOP = "nudge_stop"
+NUDGE_UNDO_STOP = "nudge_undo_stop"  # on a row redrawn after Stop
 
 # Modals (view_submission)
 CAPTURE_FORM = "capture_form"
@@ -29,6 +30,7 @@ RESCHEDULE_FORM = "reschedule_form"
 REASSIGN_FORM = "reassign_form"
 DECIDE_FORM = "decide_form"
 CHECKIN_COMMENT_FORM = "checkin_comment_form"
+NUDGE_SNOOZE_FORM = "nudge_snooze_form"
 
 # Shortcuts
 MESSAGE_TO_ACTION = "message_to_action"
@@ -41,6 +43,7 @@ TAG = ("tag", "tag_input")
 REASON = ("reason", "reason_input")
 OUTCOME = ("outcome", "outcome_input")
 COMMENT = ("comment", "comment_input")
+SNOOZE_UNTIL = ("snooze_until", "snooze_until_input")
 
 # Commands
 ACTION_COMMAND = "/action"

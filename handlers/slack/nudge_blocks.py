@@ -3,9 +3,12 @@ escalation posted in the item's channel."""
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from datetime import date, timedelta
+from typing import Any
 
 from bot import messages as say
+from bot.model import ActionItem
 from bot.nudges import Escalation, NudgeLine, NudgeMessage
 from handlers.slack import ids
 from handlers.slack.blocks import MESSAGE_BLOCK_LIMIT, Block, button, context, section
@@ -34,11 +37,6 @@ def nudge_message(message: NudgeMessage) -> Message:
 
 def nudge_rows(line: NudgeLine, today: date) -> list[Block]:
     item = line.item
-    marker = "🔴" if item.due_on < today else ("🟠" if item.due_on == today else "🔔")
-    text = f"{marker} *{item.ref}* {item.title}\n{say.due_text(item.due_on, today)}"
-    if item.tag:
-        text += f" · #{item.tag}"
-    text += f" · in <#{item.channel_id}>"
     value = str(item.ref)
     snooze = {
         "type": "static_select",
@@ -50,7 +48,7 @@ def nudge_rows(line: NudgeLine, today: date) -> list[Block]:
         ],
     }
     return [
-        section(text),
+        _item_section(line.item, today),
         {
             "type": "actions",
             "block_id": f"nudge:{item.ref}",
@@ -62,6 +60,66 @@ def nudge_rows(line: NudgeLine, today: date) -> list[Block]:
             ],
         },
     ]
+
+
+def answered_rows(item: ActionItem, today: date, note: str, *, undo: bool = False) -> list[Block]:
+    """An item's row after its owner used a button: what happened instead of the buttons
+    (after Stop, an Undo button)."""
+    rows = [_item_section(item, today, note=note)]
+    if undo:
+        undo_button = button("Undo", ids.NUDGE_UNDO_STOP, str(item.ref))
+        rows.append({"type": "actions", "block_id": f"nudge:{item.ref}", "elements": [undo_button]})
+    return rows
+
+
+def redraw_nudge_row(blocks: list[Block], ref: str, fresh: list[Block]) -> list[Block]:
+    """The DM's blocks with one item's row (its text and its buttons) replaced by `fresh`."""
+    redrawn: list[Block] = []
+    for block in blocks:
+        block_id = block.get("block_id")
+        if block_id == f"nudge-item:{ref}":
+            redrawn.extend(fresh)
+        elif block_id != f"nudge:{ref}":
+            redrawn.append(block)
+    return redrawn
+
+
+def snooze_form(item: ActionItem, *, metadata: dict[str, Any], today: date) -> dict[str, Any]:
+    """\"Snooze until a date…\": one datepicker, tomorrow preselected."""
+    picker = {
+        "type": "datepicker",
+        "action_id": ids.SNOOZE_UNTIL[1],
+        "initial_date": (today + timedelta(days=1)).isoformat(),
+    }
+    return {
+        "type": "modal",
+        "callback_id": ids.NUDGE_SNOOZE_FORM,
+        "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": f"Snooze {item.ref}"},
+        "submit": {"type": "plain_text", "text": "Snooze"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(f"*{item.ref}* · {item.title}\nNo reminders about it before the start of your working day on:"),
+            {
+                "type": "input",
+                "block_id": ids.SNOOZE_UNTIL[0],
+                "label": {"type": "plain_text", "text": "Remind me again on"},
+                "element": picker,
+            },
+        ],
+    }
+
+
+def _item_section(item: ActionItem, today: date, *, note: str | None = None) -> Block:
+    marker = "🔴" if item.due_on < today else ("🟠" if item.due_on == today else "🔔")
+    text = f"{marker} *{item.ref}* {item.title}\n{say.due_text(item.due_on, today)}"
+    if item.tag:
+        text += f" · #{item.tag}"
+    text += f" · in <#{item.channel_id}>"
+    if note:
+        text += f"\n{note}"
+    # The block id lets a button redraw this row alone (`redraw_nudge_row`).
+    return section(text, block_id=f"nudge-item:{item.ref}")
 
 
 def escalation_message(escalation: Escalation, today: date) -> Message:

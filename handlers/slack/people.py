@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Coroutine
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clock import zone
 from bot.model import Person, Scope
 from bot.tracker import Tracker
 
@@ -22,6 +25,11 @@ log = logging.getLogger(__name__)
 
 # The first lookup of a never-seen user must still leave time to answer within Slack's 3 s.
 FIRST_LOOKUP_TIMEOUT = 1.5
+# A Slack status that says "away": these emoji, or these words in its text (our users' languages).
+AWAY_EMOJI = (":palm_tree:", ":airplane:")
+AWAY_WORDS = re.compile(
+    r"\b(?:vacation|holidays?|out of (?:the )?office|ooo|leave|vakantie|semester|izin|tatil)\b|休暇", re.IGNORECASE
+)
 
 
 class Directory:
@@ -54,12 +62,28 @@ class Directory:
     async def refresh(self, scope: Scope, user_id: str, client: AsyncWebClient) -> Person:
         response = await client.users_info(user=user_id, include_locale=True)
         user: dict[str, Any] = response["user"]
+        tz = user.get("tz") or "UTC"
         person = Person(
             user_id=user_id,
-            tz=user.get("tz") or "UTC",
+            tz=tz,
             locale=user.get("locale"),
             is_admin=bool(user.get("is_admin") or user.get("is_owner")),
             display_name=(user.get("profile") or {}).get("display_name") or user.get("real_name") or user.get("name"),
+            status_away_until=status_away_until(user.get("profile") or {}, tz),
         )
         await asyncio.to_thread(self.tracker.remember_person, scope, person)
         return person
+
+
+def status_away_until(profile: dict[str, Any], tz: str) -> date | None:
+    """The first day back of someone whose Slack status says they are away, in their zone.
+
+    Only a status that expires counts: "On vacation" without an end could be months old, and
+    would silence their reminders for good; with an end, they are back the day after it.
+    """
+    expiration = int(profile.get("status_expiration") or 0)
+    emoji = profile.get("status_emoji") or ""
+    away = emoji in AWAY_EMOJI or AWAY_WORDS.search(profile.get("status_text") or "") is not None
+    if not away or expiration <= 0:
+        return None
+    return datetime.fromtimestamp(expiration, zone(tz)).date() + timedelta(days=1)

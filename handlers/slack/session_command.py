@@ -21,6 +21,7 @@ from bot.dates import read_phrase
 from bot.lead_time import read_lead_time
 from bot.minutes import minutes_csv
 from bot.model import Person, Scope, UserError
+from bot.nudge_settings import describe_ladder, read_ladder_change
 from bot.sessions import AGENDA, MINUTES, Occasion, SessionError
 from handlers.slack import session_blocks
 from handlers.slack.agenda_blocks import agenda_messages
@@ -106,6 +107,8 @@ class SessionCommand:
             await asyncio.to_thread(sessions.set_tag, scope, channel, None if cleared else tag)
             note = say.TAG_CLEARED if cleared else say.TAG_SET.format(tag=tag)
             return [], note, True
+        if verb == "nudges":
+            return [], await self._nudges(scope, channel, rest), False
         if verb == "off":
             view = await asyncio.to_thread(sessions.turn_off, scope, channel)
             return (*session_blocks.schedule_message(view, say.TURNED_OFF), True)
@@ -126,6 +129,16 @@ class SessionCommand:
             return (*session_blocks.schedule_message(view, say.MOVED.format(day=day.isoformat())), True)
         view = await asyncio.to_thread(sessions.set_rhythm, scope, channel, text, actor)
         return (*session_blocks.schedule_message(view, say.SET), True)
+
+    async def _nudges(self, scope: Scope, channel: str, rest: str) -> str:
+        """The channel's nudge ladder in words; with words, changed first (only to the one who asked:
+        it changes reminders, not the session, so the channel need not hear of it)."""
+        nudges = self.runtime.nudges
+        ladder = await asyncio.to_thread(nudges.ladder, scope, channel)
+        if not rest:
+            return say.NUDGES_NOW.format(ladder=describe_ladder(ladder))
+        changed = await asyncio.to_thread(nudges.set_ladder, scope, channel, read_ladder_change(rest, ladder))
+        return say.NUDGES_SET.format(ladder=describe_ladder(changed))
 
     async def _preview(self, ack: AsyncAck, scope: Scope, channel: str, respond: AsyncRespond) -> None:
         occasion = await asyncio.to_thread(self.sessions.next_occasion, scope, channel)
