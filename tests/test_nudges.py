@@ -312,3 +312,22 @@ def test_an_owner_who_never_used_tanto_is_nudged_in_their_own_zone(
     tick_at(app, at(30, 14))
     [nudge] = nudges_to(standin, NINA)
     assert "Send the pricing sheet" in text_of(nudge)
+
+
+def test_a_pending_decision_is_nudged_with_decide_which_asks_for_the_outcome(
+    slack: SlackDriver, app: AppUnderTest, standin: SlackStandIn
+) -> None:
+    import json
+
+    from handlers.slack import ids
+
+    reply = slack.command("/decision", f"Which partner runs the pilot <@{JAN}|jan> by 2026-11-27", user=JAN)
+    assert reply.response_type == "in_channel", reply.text
+    tick_at(app, at(25, 8))  # two business days before, 09:00 in Amsterdam
+    [dm] = nudges_to(standin, JAN)
+    elements = json.dumps(dm["blocks"])
+    assert ids.NUDGE_DECIDE in elements and ids.NUDGE_DONE not in elements
+    slack.click_button_in(dm, ids.NUDGE_DECIDE, user=JAN)
+    form = standin.calls_to("views.open")[-1].args["view"]
+    assert form["callback_id"] == ids.DECIDE_FORM
+    assert app.item("D-1").is_open

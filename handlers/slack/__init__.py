@@ -42,6 +42,7 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
     app.action(ids.NUDGE_DONE)(nudges.done)
     app.action(ids.NUDGE_SNOOZE)(nudges.snooze)
     app.action(ids.NUDGE_RESCHEDULE)(nudges.reschedule)
+    app.action(ids.NUDGE_DECIDE)(nudges.decide)
     app.action(ids.NUDGE_STOP)(nudges.stop)
     app.action(ids.NUDGE_UNDO_STOP)(nudges.undo_stop)
 

@@ -21,6 +21,7 @@ CHECKIN_COMMENT = "checkin_comment_open"
 NUDGE_DONE = "nudge_done"
 NUDGE_SNOOZE = "nudge_snooze"  # a menu: 1 day, 3 days, pick a date
 NUDGE_RESCHEDULE = "nudge_reschedule"
+NUDGE_DECIDE = "nudge_decide"
 NUDGE_STOP = "nudge_stop"
 NUDGE_UNDO_STOP = "nudge_undo_stop"  # on a row redrawn after Stop
 

@@ -112,6 +112,14 @@ class NudgeActions:
         ref = _ref(body["actions"][0]["value"])
         await self.items.open_form("reschedule", ref, body, context, client, respond, in_place=False)
 
+    async def decide(
+        self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:  # fmt: skip
+        await ack()
+        ref = _ref(body["actions"][0]["value"])
+        await self.items.open_form("decide", ref, body, context, client, respond, in_place=False)
+
     async def stop(
         self, ack: AsyncAck, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient,
         respond: AsyncRespond,

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot import messages as say
-from bot.model import ActionItem
+from bot.model import ActionItem, ItemKind
 from bot.nudges import Escalation, NudgeLine, NudgeMessage
 from handlers.slack import ids
 from handlers.slack.blocks import MESSAGE_BLOCK_LIMIT, Block, button, context, section
@@ -47,13 +47,18 @@ def nudge_rows(line: NudgeLine, today: date) -> list[Block]:
             for choice, label in SNOOZE_CHOICES
         ],
     }
+    closing = (
+        button("Done", ids.NUDGE_DONE, value, style="primary")
+        if item.kind is ItemKind.ACTION
+        else button("Decide", ids.NUDGE_DECIDE, value, style="primary")  # a decision needs its outcome
+    )
     return [
         _item_section(line.item, today),
         {
             "type": "actions",
             "block_id": f"nudge:{item.ref}",
             "elements": [
-                button("Done", ids.NUDGE_DONE, value, style="primary"),
+                closing,
                 snooze,
                 button("Reschedule", ids.NUDGE_RESCHEDULE, value),
                 button("Stop nudging me about this", ids.NUDGE_STOP, value),
