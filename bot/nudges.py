@@ -137,8 +137,7 @@ class Nudges:
         with self.store.transaction() as tx:
             workspace_id = tx.workspaces.ensure(scope, now)
             tx.nudges.save_prefs(workspace_id, user_id, prefs)
-            for placed in tx.nudges.open_items(workspace_id, owner_id=user_id):
-                replan(tx, placed, now)
+            replan_open(tx, workspace_id, now, owner_id=user_id)
             return _working_time(tx, workspace_id, user_id)
 
     def set_team_country(self, scope: Scope, country: str | None) -> None:
@@ -146,8 +145,7 @@ class Nudges:
         with self.store.transaction() as tx:
             workspace_id = tx.workspaces.ensure(scope, now)
             tx.nudges.set_workspace_country(workspace_id, country)
-            for placed in tx.nudges.open_items(workspace_id):
-                replan(tx, placed, now)
+            replan_open(tx, workspace_id, now)
 
     def team_country(self, scope: Scope) -> str | None:
         with self.store.transaction() as tx:
@@ -162,8 +160,7 @@ class Nudges:
         with self.store.transaction() as tx:
             workspace_id = tx.workspaces.ensure(scope, now)
             tx.nudges.save_ladder(workspace_id, channel_id, ladder)
-            for placed in tx.nudges.open_items(workspace_id, channel_id=channel_id):
-                replan(tx, placed, now)
+            replan_open(tx, workspace_id, now, channel_id=channel_id)
             return tx.nudges.ladder(workspace_id, channel_id)
 
     # What the courier sends, read at send time
@@ -200,6 +197,14 @@ class Nudges:
                 return None
             session = tx.sessions.get(workspace_id, item.channel_id)
             return Escalation(item, overdue, session.owner_id if session is not None else None)
+
+
+def replan_open(
+    tx: Tx, workspace_id: int, now: datetime, *, owner_id: str | None = None, channel_id: str | None = None
+) -> None:
+    """Re-plan the open items (of one owner, or in one channel) after what their ladder depends on changed."""
+    for placed in tx.nudges.open_items(workspace_id, owner_id=owner_id, channel_id=channel_id):
+        replan(tx, placed, now)
 
 
 def replan(tx: Tx, placed: Placed, now: datetime, *, reset: bool = False) -> None:

@@ -25,7 +25,7 @@ from bot.model import (
     SavedDraft,
     Scope,
 )
-from bot.nudges import replan
+from bot.nudges import replan, replan_open
 from storage.items import ItemFilter
 from storage.store import Store, Tx
 
@@ -136,8 +136,7 @@ class Tracker:
             if (before.tz, before.locale, before.status_away_until) != (
                 person.tz, person.locale, person.status_away_until,
             ):  # fmt: skip
-                for placed in tx.nudges.open_items(workspace_id, owner_id=person.user_id):
-                    replan(tx, placed, now)
+                replan_open(tx, workspace_id, now, owner_id=person.user_id)
 
     def today_for(self, person: Person) -> date:
         return today_in(person.tz, self.clock.now())
