@@ -1,4 +1,8 @@
-"""The `tanto` command line: run the bot, migrate its database."""
+"""The `tanto` command line: every subcommand is declared here, and each runs from its own module.
+
+Modules are imported only when their command runs, so `tanto --help` and `tanto migrate` do not
+load the Slack stack or the terminal renderer.
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,90 @@ import asyncio
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, database_url
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return _dispatch(args)
+    except ConfigError as error:
+        print(f"tanto: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tanto", description="Account-plan action items for Slack.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="serve Slack (HTTP on $PORT, or Socket Mode with $SLACK_APP_TOKEN)")
     commands.add_parser("migrate", help="create or upgrade the database schema at $DATABASE_URL")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        if args.command == "migrate":
+    commands.add_parser("doctor", help="check configuration, Slack token and scopes, database; say what to fix")
+
+    console = commands.add_parser("console", help="try Tanto in the terminal, with a local stand-in for Slack")
+    console.add_argument("--db", type=Path, help="SQLite file to keep (default: a temporary one)")
+
+    importing = commands.add_parser("import", help="bring action items in from a CSV account plan")
+    importing.add_argument("file", type=Path, help="the CSV file (UTF-8, with or without BOM)")
+    importing.add_argument("--workspace", required=True, help="Slack team id, T…")
+    importing.add_argument("--channel", required=True, help="Slack channel id, C…")
+    importing.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="FIELD=HEADER",
+        help="read FIELD (what, owner, due, tag, status, created) from column HEADER; repeatable",
+    )
+    importing.add_argument("--skip-invalid", action="store_true", help="import the valid rows, skip the others")
+    importing.add_argument("--dry-run", action="store_true", help="validate and report, import nothing")
+
+    exporting = commands.add_parser("export", help="write items, decisions and their history as CSV or JSON")
+    exporting.add_argument("--workspace", required=True, help="Slack team id, T…")
+    exporting.add_argument("--channel", help="only this channel (default: the whole workspace)")
+    exporting.add_argument("--format", choices=("csv", "json"), default="csv")
+    exporting.add_argument("--output", "-o", type=Path, help="file to write (default: standard output)")
+    return parser
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    match args.command:
+        case "run":
+            return asyncio.run(_run(Settings.from_env()))
+        case "migrate":
             return _migrate()
-        return asyncio.run(_run(Settings.from_env()))
-    except ConfigError as error:
-        print(f"tanto: {error}", file=sys.stderr)
-        return 2
+        case "doctor":
+            from handlers.slack.doctor import run_doctor
+
+            return run_doctor()
+        case "console":
+            from handlers.slack.console import run_console
+
+            return run_console(args.db)
+        case "import":
+            from bot.plan_transfer import import_command
+
+            return import_command(
+                args.file,
+                workspace=args.workspace,
+                channel=args.channel,
+                mapping=args.map,
+                skip_invalid=args.skip_invalid,
+                dry_run=args.dry_run,
+                database_url=database_url(),
+            )
+        case "export":
+            from bot.plan_transfer import export_command
+
+            return export_command(
+                workspace=args.workspace,
+                channel=args.channel,
+                fmt=args.format,
+                output=args.output,
+                database_url=database_url(),
+            )
+    raise AssertionError(f"unhandled command {args.command}")
 
 
 def _migrate() -> int:

@@ -21,9 +21,9 @@ from sqlalchemy import create_engine, text
 from bot.clock import ManualClock
 from bot.config import Settings
 from handlers.slack.server import Running, start
+from handlers.slack.standin.driver import SlackDriver
+from handlers.slack.standin.server import SlackStandIn
 from storage.db import normalise_url
-from tests.slack_driver import SlackDriver
-from tests.slack_standin import SlackStandIn
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 BOT_TOKEN = "xoxb-test"

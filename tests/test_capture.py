@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from handlers.slack.standin.driver import SlackDriver
+from handlers.slack.standin.server import SlackStandIn, blocks_text
 from tests.conftest import AYSE, EVA, JAN, TANAKA, AppUnderTest
-from tests.slack_driver import SlackDriver
-from tests.slack_standin import SlackStandIn, blocks_text
 
 
 def test_a_complete_item_is_stored_and_posted_in_the_channel_with_its_explicit_date(

@@ -25,11 +25,11 @@ from bot.model import Person, Scope
 from bot.nudges import Nudges
 from bot.tracker import Captured, Tracker
 from bot.working_time import WorkPrefs
+from handlers.slack.standin.server import SlackStandIn
 from storage.store import Store
 from storage.tables import OutboxRow
 from tests.bot_process import BotProcess
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.slack_standin import SlackStandIn
 
 SCOPE = Scope("slack", "T0001")
 METADATA_EVENT = "tanto_outbox"

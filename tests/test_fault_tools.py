@@ -18,10 +18,10 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.slack.standin.driver import SlackDriver
+from handlers.slack.standin.server import SlackStandIn
 from tests.bot_process import BotProcess
 from tests.conftest import BOT_TOKEN, JAN, SIGNING_SECRET, TANAKA
-from tests.slack_driver import SlackDriver
-from tests.slack_standin import SlackStandIn
 
 REMINDER = "tanto_reminder"
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from handlers.slack.standin.driver import SlackDriver
+from handlers.slack.standin.server import SlackStandIn, blocks_text
 from tests.conftest import EVA, JAN, TANAKA, AppUnderTest
-from tests.slack_driver import SlackDriver
-from tests.slack_standin import SlackStandIn, blocks_text
 
 
 def test_home_lists_my_open_items_overdue_first_with_buttons(

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from handlers.slack.standin.driver import DEFAULT_CHANNEL, SlackDriver
+from handlers.slack.standin.server import SlackStandIn, blocks_text
 from tests.conftest import EVA, JAN, TANAKA, AppUnderTest
-from tests.slack_driver import DEFAULT_CHANNEL, SlackDriver
-from tests.slack_standin import SlackStandIn, blocks_text
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from handlers.slack.standin.driver import SlackDriver
+from handlers.slack.standin.server import SlackStandIn
 from tests.conftest import JAN, TANAKA, AppUnderTest
-from tests.slack_driver import SlackDriver
-from tests.slack_standin import SlackStandIn
 
 
 def finish_in_form(slack: SlackDriver, standin: SlackStandIn) -> None:

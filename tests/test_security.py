@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 import urllib.parse
 
+from handlers.slack.standin.driver import SlackDriver
+from handlers.slack.standin.server import SlackStandIn
 from tests.conftest import JAN, SIGNING_SECRET, TANAKA, AppUnderTest
-from tests.slack_driver import SlackDriver
-from tests.slack_standin import SlackStandIn
 
 
 def command_body(

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
+from handlers.slack.standin.driver import DEFAULT_CHANNEL, SlackDriver
+from handlers.slack.standin.server import SlackStandIn, blocks_text
 from tests.conftest import EVA, JAN, TANAKA, AppUnderTest
-from tests.slack_driver import DEFAULT_CHANNEL, SlackDriver
-from tests.slack_standin import SlackStandIn, blocks_text
 
 MONTHLY = "every first Tuesday of the month at 10:00 Asia/Tokyo"
 CHECKIN_TIME = datetime(2026, 11, 27, 0, 30, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
+from handlers.slack.standin.driver import Reply, SlackDriver
+from handlers.slack.standin.server import SlackStandIn, blocks_text
 from tests.conftest import BOSS, EVA, JAN, NINA, TANAKA, AppUnderTest
-from tests.slack_driver import Reply, SlackDriver
-from tests.slack_standin import SlackStandIn, blocks_text
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-from tests.slack_standin import BOT_ID, BOT_USER_ID, RESPONSE_URL_METHOD, SlackStandIn, blocks_text
+from handlers.slack.standin.server import BOT_ID, BOT_USER_ID, RESPONSE_URL_METHOD, SlackStandIn, blocks_text
 
 # Slack still sends the deprecated verification token in payloads; apps must not rely on it.
 VERIFICATION_TOKEN = "verification-token"
