@@ -9,17 +9,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
+from bot import logs
 from bot.config import ConfigError, Settings, database_url
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        logs.configure()
         return _dispatch(args)
     except ConfigError as error:
         print(f"tanto: {error}", file=sys.stderr)
@@ -73,7 +76,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return run_console(args.db)
         case "import":
-            from bot.plan_transfer import import_command
+            from handlers.slack.transfer_cli import import_command
 
             return import_command(
                 args.file,
@@ -85,7 +88,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 database_url=database_url(),
             )
         case "export":
-            from bot.plan_transfer import export_command
+            from handlers.slack.transfer_cli import export_command
 
             return export_command(
                 workspace=args.workspace,
@@ -109,7 +112,7 @@ def _migrate() -> int:
 
 async def _run(settings: Settings) -> int:
     # Imported here so `tanto migrate` and `--help` do not load the Slack stack.
-    from handlers.slack.server import start
+    from handlers.slack.server import STOP_DEADLINE, start
 
     running = await start(settings)
     stop = asyncio.Event()
@@ -117,6 +120,19 @@ async def _run(settings: Settings) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     await stop.wait()
-    logging.getLogger(__name__).info("stopping")
+    log = logging.getLogger(__name__)
+    log.info("stopping: answering the requests and finishing the sends in flight")
+    # Nothing stuck (a send, a database call in a thread) may keep the process past the
+    # deadline; a second Ctrl-C means now.
+    watchdog = threading.Timer(STOP_DEADLINE, _exit_now, [f"still stopping after {STOP_DEADLINE:.1f} s"])
+    watchdog.daemon = True
+    watchdog.start()
+    loop.add_signal_handler(signal.SIGINT, _exit_now, "interrupted again")
     await running.stop()
     return 0
+
+
+def _exit_now(why: str) -> None:
+    logging.getLogger(__name__).error("%s: exiting now; unsent messages are retried by the next start", why)
+    logging.shutdown()
+    os._exit(1)

@@ -104,6 +104,10 @@ ALREADY_CLOSED = "{ref} is already {status}; nothing changed."
 UNCHANGED_DUE = "{ref} is already due {due}; nothing changed."
 UNCHANGED_OWNER = "{ref} is already owned by <@{owner}>; nothing changed."
 DUPLICATE = "Already recorded as {ref} — nothing new was stored."
+CAPTURE_FAILED = (
+    "⚠️ Sorry, this could not be recorded because of an error on our side, and nothing was stored. "
+    "Here is what you typed, to send again: {text}"
+)
 
 DONE = "✅ {ref} marked done by <@{actor}>."
 CANCELLED = "✖️ {ref} cancelled by <@{actor}>."
@@ -200,12 +204,15 @@ HELP_COMMANDS = {
         "`/action reschedule A-12 <new date> [reason]` · `/action reassign A-12 @user`\n"
         "`/action prefs` — your working time for reminders: `prefs hours 08:30-17:00`, `prefs days mon-thu`, "
         "`prefs country NL` (or `auto`), `prefs digest on|off`\n"
-        "`/action away until 2026-12-03` (your first day back) · `/action away off`"
+        "`/action away until 2026-12-03` (your first day back) · `/action away off`\n"
+        "`/action export [json]` — this channel's items and decisions as a CSV file (or JSON, with history), "
+        "sent to your DM"
     ),
     ItemKind.DECISION: (
         "`/decision list [mine | @user | #tag | overdue | here | all]` — pending decisions\n"
         "`/decision decide D-3 <outcome>` · `/decision cancel D-3 [reason]`\n"
-        "`/decision reschedule D-3 <new date> [reason]` · `/decision reassign D-3 @user`"
+        "`/decision reschedule D-3 <new date> [reason]` · `/decision reassign D-3 @user`\n"
+        "`/decision export [json]` — this channel's items and decisions as a file, sent to your DM"
     ),
 }
 HELP_RIGHTS = (

@@ -3,12 +3,11 @@ the team met, and what was raised but still lacks an owner or a date."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.excel_csv import excel_csv
 from bot.model import ActionItem, ChangeKind, ItemChange, SavedDraft
 
 Entry = tuple[ItemChange, ActionItem]
@@ -61,24 +60,24 @@ CSV_COLUMNS = ("section", "item", "title", "owner", "due", "by", "at", "from", "
 
 
 def minutes_csv(minutes: Minutes) -> bytes:
-    """The minutes as CSV for the account plan document: UTF-8 with a byte-order mark, because
-    Excel (notably in Japan) guesses a legacy encoding without one."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    """The minutes as CSV for the account plan document, as spreadsheets open it (bot.excel_csv)."""
     sections = (
         ("decided", minutes.decided), ("raised", minutes.created), ("done", minutes.completed),
         ("rescheduled", minutes.rescheduled), ("reassigned", minutes.reassigned), ("cancelled", minutes.cancelled),
     )  # fmt: skip
-    for name, entries in sections:
-        for change, item in entries:
-            writer.writerow((
-                name, str(item.ref), item.title, item.owner_id, item.due_on.isoformat(), change.actor_id,
-                change.at.isoformat(timespec="minutes"), change.old_value or "", change.new_value or "",
-                change.reason or "",
-            ))  # fmt: skip
-    for draft in minutes.unfinished:
-        due = draft.due_on.isoformat() if draft.due_on else ""
-        writer.writerow(("no owner or date", "", draft.title or draft.text, draft.owner_id or "", due,
-                         draft.author_id, "", "", "", ""))  # fmt: skip
-    return "\ufeff".encode() + out.getvalue().encode()
+    rows = [_change_cells(name, change, item) for name, entries in sections for change, item in entries]
+    rows += [_draft_cells(draft) for draft in minutes.unfinished]
+    return excel_csv(CSV_COLUMNS, rows)
+
+
+def _change_cells(section: str, change: ItemChange, item: ActionItem) -> tuple[str, ...]:
+    return (
+        section, str(item.ref), item.title, item.owner_id, item.due_on.isoformat(), change.actor_id,
+        change.at.isoformat(timespec="minutes"), change.old_value or "", change.new_value or "", change.reason or "",
+    )  # fmt: skip
+
+
+def _draft_cells(draft: SavedDraft) -> tuple[str, ...]:
+    due = draft.due_on.isoformat() if draft.due_on else ""
+    title = draft.title or draft.text
+    return ("no owner or date", "", title, draft.owner_id or "", due, draft.author_id, "", "", "", "")

@@ -165,10 +165,10 @@ class Nudges:
 
     # What the courier sends, read at send time
 
-    def message(self, scope: Scope, key: str) -> NudgeMessage | None:
-        """The nudge DM queued under `key`, without the items that no longer need it; None if none do."""
+    def message(self, scope: Scope, key: str, owner_id: str) -> NudgeMessage | None:
+        """The nudge DM queued for `owner_id` under `key`, without the items that no longer need it;
+        None if none do."""
         now = self.clock.now()
-        owner_id = key.split(":")[1]
         with self.store.transaction() as tx:
             workspace_id = tx.workspaces.ensure(scope, now)
             lines = [

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -48,8 +49,11 @@ class Planner:
             self.dispatcher.kick()
 
 
-def start_ticks(dispatcher: Dispatcher, planner: Planner) -> AsyncIOScheduler:
-    """Start planning and sweeping in the running event loop."""
+def start_ticks(
+    dispatcher: Dispatcher, planner: Planner, work_inbox: Callable[[], Awaitable[object]] | None = None
+) -> AsyncIOScheduler:
+    """Start planning and sweeping in the running event loop; `work_inbox` also sweeps the capture
+    inbox, for requests a replica acknowledged and then died before working."""
     scheduler = AsyncIOScheduler(timezone="UTC")
     # The first run is right away: plan and deliver what came due while we were down. A late tick
     # is still worth running, as each only looks at what is due now.
@@ -63,5 +67,17 @@ def start_ticks(dispatcher: Dispatcher, planner: Planner) -> AsyncIOScheduler:
 
     scheduler.add_job(sweep, "interval", seconds=SWEEP_SECONDS, id="outbox-sweep", **common)
     scheduler.add_job(planner.tick, "interval", seconds=PLAN_SECONDS, id="plan", **common)
+    if work_inbox is not None:
+
+        async def inbox_sweep() -> None:
+            await work_inbox()
+
+        scheduler.add_job(inbox_sweep, "interval", seconds=SWEEP_SECONDS, id="inbox-sweep", **common)
     scheduler.start()
     return scheduler
+
+
+def stop_ticks(scheduler: AsyncIOScheduler) -> None:
+    """Stop planning and sweeping (shutdown). A planning tick under way is cancelled: what it
+    queued is in the outbox already, and what it did not queue the next tick on any replica will."""
+    scheduler.shutdown(wait=False)

@@ -9,6 +9,7 @@ message is queued once however many replicas tick and however long the bot was d
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -59,8 +60,14 @@ class Occasion:
 
     @classmethod
     def from_key(cls, key: str) -> Occasion:
-        channel_id, _, starts_at = key.partition(":")
-        return cls(channel_id, datetime.fromisoformat(starts_at))
+        # Channel ids may hold colons themselves (Teams' `19:…@thread.tacv2`): the time is read from the end.
+        found = _OCCASION_KEY.match(key)
+        if found is None:
+            raise ValueError(f"not an occasion key: {key!r}")
+        return cls(found.group(1), datetime.fromisoformat(found.group(2)))
+
+
+_OCCASION_KEY = re.compile(r"^(.+):(\d{4}-\d\d-\d\dT\d\d:\d\d[+-]\d\d:\d\d)$")
 
 
 def outbox_key(kind: str, occasion: Occasion, *more: str) -> str:
@@ -290,7 +297,10 @@ class Sessions:
         done_since = schedule.previous_session(starts_at)
         items = tx.items.for_agenda(workspace_id, schedule.channel_id, closed_since=done_since)
         occasion = Occasion(schedule.channel_id, starts_at)
-        asked = tx.outbox.keys_with_prefix(workspace_id, outbox_key(CHECKIN, occasion) + ":")
+        owners = {item.owner_id for item in items if item.is_open}
+        # Only owners with something open can be silent on the agenda: look up their check-ins' keys.
+        checkin_keys = [outbox_key(CHECKIN, occasion, owner) for owner in sorted(owners)]
+        asked = tx.outbox.existing_keys(workspace_id, checkin_keys)
         return compose(
             items,
             channel_id=schedule.channel_id,
@@ -299,8 +309,8 @@ class Sessions:
             done_since=done_since,
             today=now.astimezone(zone(schedule.rhythm.tz)).date(),
             checkins=tx.sessions.answers(schedule.id, starts_at),
-            asked=[key.rpartition(":")[2] for key in asked],
-            away=_away(tx, workspace_id, {item.owner_id for item in items if item.is_open}),
+            asked=[key.removeprefix(outbox_key(CHECKIN, occasion, "")) for key in asked],
+            away=_away(tx, workspace_id, owners),
         )
 
 
@@ -321,10 +331,10 @@ def _existing(tx: Tx, scope: Scope, channel_id: str, now: datetime) -> tuple[int
 def _away(tx: Tx, workspace_id: int, owners: set[str]) -> dict[str, date]:
     """Each owner on leave and their first day back (set with `/action away` or their chat status)."""
     chosen = tx.nudges.prefs_of(workspace_id, sorted(owners))
+    statuses = tx.workspaces.statuses_away_until(workspace_id, sorted(owners))
     away: dict[str, date] = {}
     for owner in owners:
-        found = tx.workspaces.person(workspace_id, owner)
-        days = [chosen[owner].away_until, found[0].status_away_until if found else None]
+        days = [chosen[owner].away_until, statuses.get(owner)]
         if back := max((day for day in days if day), default=None):
             away[owner] = back
     return away

@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from secrets import token_hex
 
 from bot.clock import Clock, today_in
-from bot.intake import Mention, Understood, check_fields, read_capture
+from bot.intake import Mention, Understood, check_fields, normalise_tag, read_capture
 from bot.model import (
     ActionItem,
     ChangeKind,
@@ -116,14 +117,16 @@ class Tracker:
 
     def cached_person(self, scope: Scope, user_id: str) -> tuple[Person, bool] | None:
         """The cached profile and whether it is stale; None when the user was never seen."""
+        return self.cached_people(scope, [user_id]).get(user_id)
+
+    def cached_people(self, scope: Scope, user_ids: list[str]) -> dict[str, tuple[Person, bool]]:
+        """`cached_person` for several users in one read; the never-seen are left out."""
         now = self.clock.now()
         with self.store.transaction() as tx:
-            workspace_id = tx.workspaces.ensure(scope, now)
-            found = tx.workspaces.person(workspace_id, user_id)
-        if found is None:
-            return None
-        person, refreshed_at = found
-        return person, now - refreshed_at > PROFILE_MAX_AGE
+            found = tx.workspaces.people(tx.workspaces.ensure(scope, now), user_ids)
+        return {
+            user_id: (person, now - refreshed_at > PROFILE_MAX_AGE) for user_id, (person, refreshed_at) in found.items()
+        }
 
     def remember_person(self, scope: Scope, person: Person) -> None:
         """Cache the profile; if their zone, locale or leave changed, re-plan their items' nudges."""
@@ -155,52 +158,71 @@ class Tracker:
         kind: ItemKind = ItemKind.ACTION,
     ) -> Captured | Refused:
         """Store the item read from `text`, or keep it as a draft and say what is missing."""
-        now = self.clock.now()
         with self.store.transaction() as tx:
-            workspace_id = tx.workspaces.ensure(scope, now)
-            # Serialises captures per workspace, so two copies of one request (a retry in
-            # flight) cannot both pass the duplicate checks below.
-            tx.workspaces.lock(workspace_id)
-            earlier = tx.items.by_source(workspace_id, source_key)
-            if earlier is not None:
-                return Captured(earlier, duplicate=True)
-            understood = read_capture(
-                text,
-                mentions=mentions,
+            _, result = self.capture_in(
+                tx, scope, author=author, channel_id=channel_id, text=text, mentions=mentions,
+                source_key=source_key, kind=kind, now=self.clock.now(),
+            )  # fmt: skip
+            return result
+
+    def capture_in(
+        self,
+        tx: Tx,
+        scope: Scope,
+        *,
+        author: Person,
+        channel_id: str,
+        text: str,
+        mentions: list[Mention],
+        source_key: str,
+        kind: ItemKind,
+        now: datetime,
+    ) -> tuple[int, Captured | Refused]:
+        """`capture` inside a transaction the caller holds (the inbox works many in one)."""
+        workspace_id = tx.workspaces.ensure(scope, now)
+        # Serialises captures per workspace, so two copies of one request (a retry in
+        # flight) cannot both pass the duplicate checks below.
+        tx.workspaces.lock(workspace_id)
+        earlier = tx.items.by_source(workspace_id, source_key)
+        if earlier is not None:
+            return workspace_id, Captured(earlier, duplicate=True)
+        understood = read_capture(
+            text,
+            mentions=mentions,
+            author_id=author.user_id,
+            today=today_in(author.tz, now),
+            locale=author.locale,
+            default_tag=tx.workspaces.default_tag(workspace_id, channel_id),
+            workdays=tx.nudges.prefs(workspace_id, author.user_id).calendar(author.locale),
+        )
+        if not understood.complete:
+            draft = SavedDraft(
                 author_id=author.user_id,
-                today=today_in(author.tz, now),
-                locale=author.locale,
-                default_tag=tx.workspaces.default_tag(workspace_id, channel_id),
-                workdays=tx.nudges.prefs(workspace_id, author.user_id).calendar(author.locale),
-            )
-            if not understood.complete:
-                draft = SavedDraft(
-                    author_id=author.user_id,
-                    channel_id=channel_id,
-                    text=text,
-                    title=understood.title,
-                    owner_id=understood.owner_id,
-                    due_on=understood.due_on,
-                    tag=understood.tag,
-                    kind=kind,
-                )
-                return Refused(understood, tx.workspaces.add_draft(workspace_id, draft, now))
-            assert understood.owner_id is not None and understood.due_on is not None
-            return self._store_item(
-                tx,
-                workspace_id,
+                channel_id=channel_id,
+                text=text,
                 title=understood.title,
                 owner_id=understood.owner_id,
                 due_on=understood.due_on,
                 tag=understood.tag,
-                author=author,
-                channel_id=channel_id,
-                source_key=source_key,
-                source_link=None,
-                now=now,
-                announce=None,
                 kind=kind,
             )
+            return workspace_id, Refused(understood, tx.workspaces.add_draft(workspace_id, draft, now))
+        assert understood.owner_id is not None and understood.due_on is not None
+        return workspace_id, self._store_item(
+            tx,
+            workspace_id,
+            title=understood.title,
+            owner_id=understood.owner_id,
+            due_on=understood.due_on,
+            tag=understood.tag,
+            author=author,
+            channel_id=channel_id,
+            source_key=source_key,
+            source_link=None,
+            now=now,
+            announce=None,
+            kind=kind,
+        )
 
     def save_draft(self, scope: Scope, draft: SavedDraft) -> int:
         now = self.clock.now()
@@ -228,6 +250,7 @@ class Tracker:
         kind: ItemKind = ItemKind.ACTION,
     ) -> Captured | Refused:
         """Store an item whose fields were entered one by one (the completion form)."""
+        tag = normalise_tag(tag)  # typed into the form as `#globex` as often as `globex`
         now = self.clock.now()
         with self.store.transaction() as tx:
             workspace_id = tx.workspaces.ensure(scope, now)
@@ -414,7 +437,8 @@ class Tracker:
                 tx.outbox.put(
                     workspace_id,
                     Outgoing(
-                        key=f"{refresh.kind}:{ref}:{now.isoformat()}",
+                        # Every change gets its own refresh, even two in the same instant.
+                        key=f"{refresh.kind}:{ref}:{now.isoformat()}:{token_hex(4)}",
                         kind=refresh.kind,
                         target=refresh.target,
                         data={"item": str(ref), **refresh.extra},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, update
@@ -11,6 +12,9 @@ from sqlmodel import Session, col, select
 
 from bot.model import OutboxEntry, Outgoing, Scope
 from storage.tables import OutboxRow, WorkspaceRow
+
+# How many due rows a claim looks through, per row it may claim, to find distinct conversations.
+LOOK_AHEAD = 10
 
 
 class OutboxRepository:
@@ -59,12 +63,16 @@ class OutboxRepository:
             and (row.claimed_until is None)
         )
 
-    def keys_with_prefix(self, workspace_id: int, prefix: str) -> list[str]:
-        """The keys queued under `prefix` (the workspace's own part of the key)."""
-        full = f"{workspace_id}/{prefix}"
-        rows = self.session.exec(
-            select(OutboxRow.key).where(col(OutboxRow.key).startswith(full, autoescape=True))
-        ).all()
+    def existing_keys(self, workspace_id: int, keys: Sequence[str]) -> list[str]:
+        """Those of `keys` (the workspace's own part of the key) that were ever queued.
+
+        Exact keys, not a prefix: a LIKE on the key cannot search its index (SQLite's LIKE ignores
+        case; PostgreSQL's needs byte-order collation), and the outbox keeps every message sent.
+        """
+        if not keys:
+            return []
+        full = [f"{workspace_id}/{key}" for key in keys]
+        rows = self.session.exec(select(OutboxRow.key).where(col(OutboxRow.key).in_(full))).all()
         return [key.partition("/")[2] for key in rows]
 
     def message_id(self, workspace_id: int, key: str) -> str | None:
@@ -72,14 +80,19 @@ class OutboxRepository:
         return self.session.exec(select(OutboxRow.message_id).where(OutboxRow.key == f"{workspace_id}/{key}")).first()
 
     def claim_due(self, now: datetime, *, worker: str, lease: timedelta, limit: int) -> list[OutboxEntry]:
-        """Claim up to `limit` due rows for `lease`; rows whose lease ran out are claimable again.
+        """Claim up to `limit` due rows for `lease`, the first due of each conversation only;
+        rows whose lease ran out are claimable again.
+
+        One row per conversation: a conversation takes about a message a second, so a batch of
+        rows to one busy channel would keep the others waiting behind it; the next row of a
+        conversation is claimed by a later sweep, after its predecessor went out.
 
         On PostgreSQL, SKIP LOCKED lets several workers claim disjoint rows at once; SQLite
         ignores FOR UPDATE, so the compare-and-set in the UPDATE is what keeps a row to one worker.
         """
         claimable = or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now)
         candidates = self.session.exec(
-            select(OutboxRow.id)
+            select(OutboxRow.id, OutboxRow.workspace_id, OutboxRow.target)
             .where(
                 col(OutboxRow.sent_at).is_(None),
                 col(OutboxRow.gave_up_at).is_(None),
@@ -87,11 +100,16 @@ class OutboxRepository:
                 claimable,
             )
             .order_by(col(OutboxRow.due_at), col(OutboxRow.id))
-            .limit(limit)
+            .limit(limit * LOOK_AHEAD)
             .with_for_update(skip_locked=True)
         ).all()
+        firsts: dict[tuple[int, str], int] = {}
+        for row_id, workspace_id, target in candidates:
+            if len(firsts) == limit:
+                break
+            firsts.setdefault((workspace_id, target), row_id)
         claimed: list[OutboxEntry] = []
-        for row_id in candidates:
+        for row_id in firsts.values():
             result = self.session.execute(
                 update(OutboxRow)
                 .where(col(OutboxRow.id) == row_id, claimable)
@@ -129,6 +147,38 @@ class OutboxRepository:
         row.claimed_until = None
         row.last_error = error
         self.session.add(row)
+
+    def release(self, row_ids: list[int], *, worker: str, tried: bool) -> None:
+        """Hand back rows `worker` claimed but did not settle (it is shutting down), claimable at once.
+
+        `tried`: a send was started and may have reached the platform, so the attempt counts and
+        the retry looks for the message before sending it again. Otherwise the claim is undone.
+        """
+        if not row_ids:
+            return
+        self.session.execute(
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.id).in_(row_ids),
+                col(OutboxRow.claimed_by) == worker,
+                col(OutboxRow.claimed_until).is_not(None),
+                col(OutboxRow.sent_at).is_(None),
+                col(OutboxRow.gave_up_at).is_(None),
+            )
+            .values(claimed_until=None, attempts=OutboxRow.attempts - (0 if tried else 1))
+        )
+
+    def due_summary(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many unsent rows are due at `now`, and the earliest `due_at` among them.
+
+        A range scan of the due index (sent_at, gave_up_at, due_at): cheap however much was sent.
+        """
+        count, oldest = self.session.execute(
+            select(func.count(), func.min(OutboxRow.due_at)).where(
+                col(OutboxRow.sent_at).is_(None), col(OutboxRow.gave_up_at).is_(None), col(OutboxRow.due_at) <= now
+            )
+        ).one()
+        return int(count), oldest
 
     def pending_count(self) -> int:
         return self.session.exec(

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from storage.conversations import ConversationRepository
 from storage.db import make_engine
+from storage.inbox import InboxRepository
 from storage.items import ItemRepository
 from storage.migrate import upgrade
 from storage.nudges import NudgeRepository
 from storage.outbox import OutboxRepository
 from storage.sessions import SessionRepository
+from storage.transfer import TransferRepository
 from storage.workspaces import WorkspaceRepository
 
 
@@ -28,6 +31,9 @@ class Tx:
     outbox: OutboxRepository
     sessions: SessionRepository
     nudges: NudgeRepository
+    transfer: TransferRepository
+    inbox: InboxRepository
+    conversations: ConversationRepository
 
 
 class Store:
@@ -51,6 +57,9 @@ class Store:
                 outbox=OutboxRepository(session),
                 sessions=SessionRepository(session),
                 nudges=NudgeRepository(session),
+                transfer=TransferRepository(session),
+                inbox=InboxRepository(session),
+                conversations=ConversationRepository(session),
             )
 
     def ping(self) -> None:

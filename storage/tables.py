@@ -9,10 +9,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, column, func
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
+
+# Ids of people and conversations: Slack's are about 11 characters, Teams' up to about 150
+# (`29:…` users, `a:…` personal chats, `19:…@thread.tacv2;messageid=…` channel threads).
+ID_LENGTH = 255
+# A Slack team or enterprise id, or a Teams tenant (a GUID).
+TENANT_ID_LENGTH = 64
 
 
 def _utc_column(nullable: bool = False) -> Column[datetime]:
@@ -25,8 +31,8 @@ class WorkspaceRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=16)
-    enterprise_id: str = Field(default="", max_length=32)
-    team_id: str = Field(max_length=32)
+    enterprise_id: str = Field(default="", max_length=TENANT_ID_LENGTH)
+    team_id: str = Field(max_length=TENANT_ID_LENGTH)
     # Short ids (A-12, D-3) count per workspace and kind; bumped in the inserting transaction.
     next_action_number: int = 1
     next_decision_number: int = 1
@@ -43,7 +49,7 @@ class PersonRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
-    user_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=ID_LENGTH)
     display_name: str | None = Field(default=None, max_length=200)
     tz: str = Field(default="UTC", max_length=64)
     locale: str | None = Field(default=None, max_length=16)
@@ -61,7 +67,7 @@ class ChannelRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
-    channel_id: str = Field(max_length=64)
+    channel_id: str = Field(max_length=ID_LENGTH)
     default_tag: str | None = Field(default=None, max_length=80)
     # The channel's nudge ladder (`/session nudges`); None: the default.
     nudge_before: str | None = Field(default=None, max_length=64)
@@ -79,7 +85,10 @@ class ActionItemRow(SQLModel, table=True):
         UniqueConstraint("workspace_id", "source_key", name="uq_item_source"),
         Index("ix_item_owner_open", "workspace_id", "owner_id", "status", "due_on"),
         Index("ix_item_channel_open", "workspace_id", "channel_id", "status", "due_on"),
-        Index("ix_item_tag", "workspace_id", "tag", "status"),
+        # `/action list #globex` matches tags whatever their case, so the index holds them folded.
+        Index("ix_item_tag_folded", "workspace_id", func.lower(column("tag")), "status"),
+        # Open items by due date, whoever owns them: `/action list overdue` and `all`.
+        Index("ix_item_open_due", "workspace_id", "status", "due_on"),
         # The nudge planner's sweep: open items whose next nudge moment has come.
         Index("ix_item_nudge_at", "nudge_at"),
     )
@@ -89,9 +98,9 @@ class ActionItemRow(SQLModel, table=True):
     kind: str = Field(default="action", max_length=16)
     number: int
     title: str = Field(sa_column=Column(Text, nullable=False))
-    owner_id: str = Field(max_length=64)
-    creator_id: str = Field(max_length=64)
-    channel_id: str = Field(max_length=64)
+    owner_id: str = Field(max_length=ID_LENGTH)
+    creator_id: str = Field(max_length=ID_LENGTH)
+    channel_id: str = Field(max_length=ID_LENGTH)
     due_on: date
     tag: str | None = Field(default=None, max_length=80)
     status: str = Field(default="open", max_length=16)
@@ -101,7 +110,7 @@ class ActionItemRow(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_utc_column())
     updated_at: datetime = Field(sa_column=_utc_column())
     closed_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    closed_by: str | None = Field(default=None, max_length=64)
+    closed_by: str | None = Field(default=None, max_length=ID_LENGTH)
     # A decision's outcome, once decided.
     outcome: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # Nudges (see bot.ladder): every step up to `nudged_until` is handled; the planner looks at the
@@ -121,7 +130,7 @@ class ItemChangeRow(SQLModel, table=True):
     workspace_id: int = Field(foreign_key="workspace.id")
     item_id: int = Field(foreign_key="action_item.id", index=True)
     kind: str = Field(max_length=16)
-    actor_id: str = Field(max_length=64)
+    actor_id: str = Field(max_length=ID_LENGTH)
     at: datetime = Field(sa_column=_utc_column())
     old_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     new_value: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -139,11 +148,11 @@ class DraftRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
     kind: str = Field(default="action", max_length=16)
-    author_id: str = Field(max_length=64)
-    channel_id: str = Field(max_length=64)
+    author_id: str = Field(max_length=ID_LENGTH)
+    channel_id: str = Field(max_length=ID_LENGTH)
     text: str = Field(sa_column=Column(Text, nullable=False))
     title: str = Field(sa_column=Column(Text, nullable=False))
-    owner_id: str | None = Field(default=None, max_length=64)
+    owner_id: str | None = Field(default=None, max_length=ID_LENGTH)
     due_on: date | None = None
     tag: str | None = Field(default=None, max_length=80)
     source_link: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -178,6 +187,29 @@ class OutboxRow(SQLModel, table=True):
     gave_up_at: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
 
 
+class InboxRow(SQLModel, table=True):
+    """A request received and not yet worked: written before the acknowledgement, removed in the
+    transaction that stores what it asked for, so nothing acknowledged is ever lost.
+
+    Rows carry their workspace's keys rather than a workspace id: the acknowledgement path writes
+    them in batches without looking anything up. `key` (the platform's id for the request) is
+    unique per workspace, so a retried request is received once.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("platform", "enterprise_id", "team_id", "key", name="uq_inbox_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    enterprise_id: str = Field(default="", max_length=32)
+    team_id: str = Field(max_length=32)
+    key: str = Field(max_length=250)
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(sa_column=_utc_column())
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
 class SessionRow(SQLModel, table=True):
     """A channel's account-plan session rhythm: an RFC 5545 rule in a time zone.
 
@@ -190,7 +222,7 @@ class SessionRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
-    channel_id: str = Field(max_length=64)
+    channel_id: str = Field(max_length=ID_LENGTH)
     rule: str = Field(sa_column=Column(Text, nullable=False))
     tz: str = Field(max_length=64)
     anchor: str = Field(max_length=32)
@@ -198,7 +230,7 @@ class SessionRow(SQLModel, table=True):
     checkin_lead: str = Field(max_length=32)
     duration_minutes: int = 60
     active: bool = True
-    owner_id: str = Field(max_length=64)
+    owner_id: str = Field(max_length=ID_LENGTH)
     updated_at: datetime = Field(sa_column=_utc_column())
 
 
@@ -212,7 +244,7 @@ class SessionChangeRow(SQLModel, table=True):
     session_id: int = Field(foreign_key="session.id", index=True)
     original_on: date
     moved_to: datetime | None = Field(default=None, sa_column=_utc_column(nullable=True))
-    actor_id: str = Field(max_length=64)
+    actor_id: str = Field(max_length=ID_LENGTH)
 
 
 class CheckinRow(SQLModel, table=True):
@@ -225,7 +257,7 @@ class CheckinRow(SQLModel, table=True):
     session_id: int = Field(foreign_key="session.id", index=True)
     occurrence: datetime = Field(sa_column=_utc_column())
     item_id: int = Field(foreign_key="action_item.id")
-    owner_id: str = Field(max_length=64)
+    owner_id: str = Field(max_length=ID_LENGTH)
     status: str | None = Field(default=None, max_length=16)
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     answered_at: datetime = Field(sa_column=_utc_column())
@@ -239,7 +271,7 @@ class PrefsRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id")
-    user_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=ID_LENGTH)
     work_days: str | None = Field(default=None, max_length=16)  # weekday numbers, "01234"
     country: str | None = Field(default=None, max_length=8)
     starts: str = Field(default="09:00", max_length=5)
@@ -266,3 +298,22 @@ class NudgeRow(SQLModel, table=True):
     step: str = Field(max_length=64)  # "<due date>:<step name>"
     message_key: str = Field(max_length=250)
     at: datetime = Field(sa_column=_utc_column())
+
+
+class ConversationRefRow(SQLModel, table=True):
+    """Where to reach a Teams conversation later (agendas, nudges): the reference the platform
+    handed over in the last message from it, as JSON. `user_id` marks a person's 1:1 chat."""
+
+    __tablename__ = "conversation_ref"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "conversation_id", name="uq_conversation_ref"),
+        Index("ix_conversation_ref_user", "workspace_id", "user_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspace.id")
+    conversation_id: str = Field(max_length=ID_LENGTH)
+    user_id: str | None = Field(default=None, max_length=ID_LENGTH)
+    aad_object_id: str | None = Field(default=None, max_length=64)
+    reference: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_column=_utc_column())

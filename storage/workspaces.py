@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from bot.model import ItemKind, Person, SavedDraft, Scope
 from storage.tables import ChannelRow, DraftRow, PersonRow, WorkspaceRow
@@ -71,6 +73,29 @@ class WorkspaceRepository:
         if row is None:
             return None
         return _person(row), row.refreshed_at
+
+    def people(self, workspace_id: int, user_ids: Sequence[str]) -> dict[str, tuple[Person, datetime]]:
+        """`person` for several users in one query; the never-seen are left out."""
+        rows = self.session.exec(
+            select(PersonRow).where(PersonRow.workspace_id == workspace_id, col(PersonRow.user_id).in_(user_ids))
+        ).all()
+        return {row.user_id: (_person(row), row.refreshed_at) for row in rows}
+
+    def statuses_away_until(self, workspace_id: int, user_ids: Sequence[str]) -> dict[str, date]:
+        """The end of the leave each of these users shows in their chat status, for those showing one.
+
+        One query for all: an agenda asks this for every owner on it.
+        """
+        if not user_ids:
+            return {}
+        rows = self.session.exec(
+            select(PersonRow.user_id, PersonRow.status_away_until).where(
+                PersonRow.workspace_id == workspace_id,
+                col(PersonRow.user_id).in_(user_ids),
+                col(PersonRow.status_away_until).is_not(None),
+            )
+        ).all()
+        return {user_id: until for user_id, until in rows if until is not None}
 
     def save_person(self, workspace_id: int, person: Person, now: datetime) -> None:
         """Insert or update the cached profile. Two requests may learn of a new user at once:
@@ -170,6 +195,50 @@ class WorkspaceRepository:
         ).first()
         if row is not None:
             self.session.delete(row)
+
+    # Uninstalls
+
+    def purge(self, platform: str, enterprise_id: str, team_id: str | None) -> int:
+        """Delete a workspace and everything it owns; with `team_id` None, every workspace of the
+        Enterprise Grid organisation (an org-wide uninstall). How many workspaces went."""
+        chosen = [WorkspaceRow.platform == platform, WorkspaceRow.enterprise_id == enterprise_id]
+        if team_id is not None:
+            chosen.append(WorkspaceRow.team_id == team_id)
+        workspace_ids = list(self.session.exec(select(WorkspaceRow.id).where(*chosen)))
+        # Children first: every foreign key still finds its parent until the parent goes.
+        for table, rows in reversed(_owned_rows(workspace_ids, platform, enterprise_id, team_id)):
+            self.session.execute(sa.delete(table).where(rows))
+        return len(workspace_ids)
+
+
+def _owned_rows(
+    workspace_ids: list[int | None], platform: str, enterprise_id: str, team_id: str | None
+) -> list[tuple[sa.Table, sa.ColumnElement[bool]]]:
+    """Each table's rows that belong to these workspaces, parents before children.
+
+    Read from the schema rather than listed, so a table added later is purged too: its rows have
+    a workspace_id, carry the workspace's keys (rows written before the workspace's row exists),
+    or hang off rows that do.
+    """
+    owned: dict[sa.Table, sa.ColumnElement[bool]] = {}
+    for table in SQLModel.metadata.sorted_tables:
+        columns = table.c
+        if table.name == WorkspaceRow.__tablename__:
+            owned[table] = columns.id.in_(workspace_ids)
+        elif "workspace_id" in columns:
+            owned[table] = columns.workspace_id.in_(workspace_ids)
+        elif {"platform", "enterprise_id", "team_id"} <= set(columns.keys()):
+            keys = [columns.platform == platform, columns.enterprise_id == enterprise_id]
+            owned[table] = sa.and_(*keys, *([columns.team_id == team_id] if team_id is not None else []))
+        else:
+            parents = [
+                key.parent.in_(sa.select(key.column).where(owned[key.column.table]))
+                for key in table.foreign_keys
+                if key.column.table in owned
+            ]
+            if parents:
+                owned[table] = sa.or_(*parents)
+    return list(owned.items())
 
 
 def _person(row: PersonRow) -> Person:

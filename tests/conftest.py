@@ -110,7 +110,7 @@ class AppUnderTest:
     async def _settle(self) -> None:
         await self.running.runtime.settle()
         assert self.running.runtime.dispatcher is not None
-        await self.running.runtime.dispatcher.sweep()
+        await self.running.runtime.dispatcher.drain()
         await self.running.runtime.settle()
 
     def tick(self) -> None:
@@ -185,4 +185,4 @@ def app(standin: SlackStandIn, database_url: str, clock: ManualClock) -> Iterato
 
 @pytest.fixture
 def slack(app: AppUnderTest, standin: SlackStandIn) -> SlackDriver:
-    return SlackDriver(app.url + "/slack/events", SIGNING_SECRET, standin, team_id="T0001")
+    return SlackDriver(app.url + "/slack/events", SIGNING_SECRET, standin, team_id="T0001", settle=app.settle)

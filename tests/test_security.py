@@ -6,7 +6,7 @@ import time
 import urllib.parse
 
 from handlers.slack.standin.driver import SlackDriver
-from handlers.slack.standin.server import SlackStandIn
+from handlers.slack.standin.server import RESPONSE_URL_METHOD, SlackStandIn
 from tests.conftest import JAN, SIGNING_SECRET, TANAKA, AppUnderTest
 
 
@@ -49,17 +49,23 @@ def test_a_replayed_old_request_is_refused(slack: SlackDriver, app: AppUnderTest
     assert app.items() == []
     fresh = slack.raw(body, "application/x-www-form-urlencoded")
     assert fresh.status_code == 200
+    app.settle()
     assert len(app.items()) == 1
     assert SIGNING_SECRET  # the driver signs with the app's secret unless told otherwise
 
 
-def test_a_retried_command_creates_one_item(slack: SlackDriver, app: AppUnderTest) -> None:
+def test_a_retried_command_creates_one_item_answered_once(
+    slack: SlackDriver, app: AppUnderTest, standin: SlackStandIn
+) -> None:
     text = f"Send proposal <@{TANAKA}|tanaka> by 2026-12-01"
-    first = slack.command("/action", text, user=JAN, trigger_id="111.222.abc")
-    retry = slack.command("/action", text, user=JAN, trigger_id="111.222.abc", retry_num=1)
+    url = standin.new_response_url()  # a redelivery is the same payload: same trigger, same response URL
+    first = slack.command("/action", text, user=JAN, trigger_id="111.222.abc", response_url=url)
+    retry = slack.command("/action", text, user=JAN, trigger_id="111.222.abc", response_url=url, retry_num=1)
     assert first.response_type == "in_channel"
-    assert "Already recorded as A-1" in retry.text
+    assert retry.status == 200
+    app.settle()
     assert len(app.items()) == 1
+    assert len(standin.calls_to(RESPONSE_URL_METHOD)) == 1  # the redelivery is not answered again
 
 
 def test_the_same_command_typed_again_soon_is_recognised(slack: SlackDriver, app: AppUnderTest) -> None:
@@ -72,7 +78,7 @@ def test_the_same_command_typed_again_soon_is_recognised(slack: SlackDriver, app
 
 def test_workspaces_never_see_each_others_items(slack: SlackDriver, app: AppUnderTest, standin: SlackStandIn) -> None:
     slack.command("/action", f"Globex secret plan <@{TANAKA}|tanaka> by 2026-12-01", user=JAN)
-    other = SlackDriver(app.url + "/slack/events", SIGNING_SECRET, standin, team_id="T0002")
+    other = SlackDriver(app.url + "/slack/events", SIGNING_SECRET, standin, team_id="T0002", settle=app.settle)
     listing = other.command("/action", "list all", user="U0OTHER")
     assert "Globex" not in listing.text and "Nothing here" in listing.text
     attempt = other.command("/action", "done A-1", user="U0OTHER")

@@ -12,6 +12,7 @@ from handlers.slack import ids
 from handlers.slack.actions import ItemActions
 from handlers.slack.commands import ItemCommand
 from handlers.slack.events import Events
+from handlers.slack.install import Uninstall
 from handlers.slack.nudge_actions import NudgeActions
 from handlers.slack.runtime import Runtime
 from handlers.slack.session_actions import SessionActions
@@ -20,7 +21,7 @@ from handlers.slack.shortcuts import Shortcuts
 from handlers.slack.views import Forms
 
 
-def register(app: AsyncApp, runtime: Runtime) -> None:
+def register(app: AsyncApp, runtime: Runtime, uninstall: Uninstall) -> None:
     actions, forms, events = ItemActions(runtime), Forms(runtime), Events(runtime)
     sessions = SessionActions(runtime, actions)
     nudges = NudgeActions(runtime, actions)
@@ -57,3 +58,6 @@ def register(app: AsyncApp, runtime: Runtime) -> None:
 
     app.event("app_home_opened")(events.app_home_opened)
     app.event("user_change")(events.user_change)
+    app.event("app_uninstalled")(uninstall.app_uninstalled)
+    app.event("tokens_revoked")(uninstall.tokens_revoked)
+    app.event("team_access_revoked")(uninstall.team_access_revoked)

@@ -10,10 +10,10 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as say
+from bot.change_answers import change_answer
 from bot.model import Person, Ref, Scope, parse_ref
 from bot.tracker import Announce
 from handlers.slack import blocks
-from handlers.slack.answers import change_answer
 from handlers.slack.courier import CARD, reply_target
 from handlers.slack.runtime import Runtime, scope_of
 

@@ -12,12 +12,13 @@ from typing import Any
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.inbox import CAPTURE_KINDS
 from bot.model import OutboxEntry, parse_ref
 from bot.nudges import NUDGE_KINDS
 from bot.outbox import DeliveryFailed
 from bot.sessions import SESSION_KINDS
 from bot.tracker import Tracker
-from handlers.slack import blocks
+from handlers.slack import blocks, capture_answers
 from handlers.slack.nudge_courier import NudgeCourier
 from handlers.slack.posting import FINAL_ERRORS, Poster, retry_after
 from handlers.slack.session_courier import SessionCourier
@@ -50,6 +51,10 @@ class SlackCourier:
         if entry.message.kind in NUDGE_KINDS:
             return await self.nudges.deliver(entry)
         message = entry.message
+        if message.kind in CAPTURE_KINDS:
+            body = await capture_answers.compose(self.tracker, entry)
+            await self._send_reply(message.target.removeprefix("reply:"), body)
+            return None
         ref = parse_ref(str(message.data["item"]))
         item = await asyncio.to_thread(self.tracker.item, entry.scope, ref) if ref else None
         if item is None:
@@ -59,7 +64,9 @@ class SlackCourier:
         card, fallback = blocks.item_card(item, today)
         kind, _, address = message.target.partition(":")
         if kind == "channel":
-            return await self.poster.post(address, [(card, fallback)], key=message.key, retried=entry.attempts > 1)
+            return await self.poster.post(
+                entry.scope, address, [(card, fallback)], key=message.key, retried=entry.attempts > 1
+            )
         if kind == "reply":
             replace = message.kind == CARD
             await self._reply(address, card, fallback, replace=replace)
@@ -73,14 +80,16 @@ class SlackCourier:
         self, url: str, card: list[dict[str, Any]] | None, fallback: str, *, replace: bool = False,
         delete: bool = False, best_effort: bool = False,
     ) -> None:  # fmt: skip
-        webhook = AsyncWebhookClient(url)
         if delete:
             body: dict[str, Any] = {"delete_original": True}
         else:
             body = {"blocks": card, "text": fallback, "replace_original": replace}
             if not replace:
                 body["response_type"] = "in_channel"
-        response = await webhook.send_dict(body)
+        await self._send_reply(url, body, best_effort=best_effort)
+
+    async def _send_reply(self, url: str, body: dict[str, Any], *, best_effort: bool = False) -> None:
+        response = await AsyncWebhookClient(url).send_dict(body)
         if response.status_code == 200 or best_effort:
             return
         if response.status_code == 429:

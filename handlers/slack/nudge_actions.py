@@ -16,11 +16,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot import messages as say
-from bot.model import ActionItem, Person, Ref, parse_ref
-from bot.nudges import NudgeLine, OwnerAnswer, SnoozeOutcome
+from bot.change_answers import change_answer, item_refusal, owner_refusal
+from bot.model import Ref, parse_ref
+from bot.nudges import NudgeLine, SnoozeOutcome
 from handlers.slack import ids
 from handlers.slack.actions import ItemActions
-from handlers.slack.answers import change_answer
 from handlers.slack.nudge_blocks import answered_rows, nudge_rows, redraw_nudge_row, snooze_form
 from handlers.slack.runtime import Runtime, metadata, scope_of
 
@@ -64,7 +64,7 @@ class NudgeActions:
         if choice == "date":
             item = await asyncio.to_thread(self.tracker.item, scope, ref)
             if item is None or not item.is_open or item.owner_id != actor.user_id:
-                await respond(response_type="ephemeral", replace_original=False, text=_refusal(ref, item, actor))
+                await respond(response_type="ephemeral", replace_original=False, text=item_refusal(ref, item))
                 return
             view = snooze_form(item, metadata={"item": str(ref), "reply": body.get("response_url")}, today=today)
             await client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -72,7 +72,7 @@ class NudgeActions:
         until = today + timedelta(days=int(choice))
         answer = await asyncio.to_thread(self.nudges.snooze, scope, ref, actor, until)
         if answer.item is None or answer.outcome != SnoozeOutcome.DONE or answer.resumes_at is None:
-            await respond(response_type="ephemeral", replace_original=False, text=_answer_refusal(ref, answer, actor))
+            await respond(response_type="ephemeral", replace_original=False, text=owner_refusal(ref, answer))
             return
         note = say.NUDGE_SNOOZED_NOTE.format(until=say.moment_text(answer.resumes_at, actor.tz))
         await self._redraw(body, respond, ref, answered_rows(answer.item, today, note))
@@ -95,7 +95,7 @@ class NudgeActions:
             return
         answer = await asyncio.to_thread(self.nudges.snooze, scope, ref, actor, until)
         if answer.item is None or answer.outcome != SnoozeOutcome.DONE or answer.resumes_at is None:
-            await ack(response_action="errors", errors={ids.SNOOZE_UNTIL[0]: _answer_refusal(ref, answer, actor)})
+            await ack(response_action="errors", errors={ids.SNOOZE_UNTIL[0]: owner_refusal(ref, answer)})
             return
         await ack()
         reply = meta.get("reply")
@@ -143,7 +143,7 @@ class NudgeActions:
         actor = await self.runtime.person(context, client)
         answer = await asyncio.to_thread(self.nudges.stop, scope, ref, actor, stop=stop)
         if answer.item is None or answer.outcome != SnoozeOutcome.DONE:
-            await respond(response_type="ephemeral", replace_original=False, text=_answer_refusal(ref, answer, actor))
+            await respond(response_type="ephemeral", replace_original=False, text=owner_refusal(ref, answer))
             return
         today = self.tracker.today_for(actor)
         if stop:
@@ -157,20 +157,6 @@ class NudgeActions:
         message = body.get("message") or {}
         blocks = redraw_nudge_row(message.get("blocks") or [], str(ref), rows)
         await respond(replace_original=True, blocks=blocks, text=message.get("text") or "")
-
-
-def _answer_refusal(ref: Ref, answer: OwnerAnswer, actor: Person) -> str:
-    if answer.outcome == SnoozeOutcome.NOT_FOUND or answer.item is None:
-        return say.not_found(ref)
-    return _refusal(ref, answer.item, actor)
-
-
-def _refusal(ref: Ref, item: ActionItem | None, actor: Person) -> str:
-    if item is None:
-        return say.not_found(ref)
-    if not item.is_open:
-        return say.ALREADY_CLOSED.format(ref=ref, status=say.status_text(item))
-    return say.NUDGE_NOT_OWNER.format(owner=item.owner_id, ref=ref)
 
 
 def _ref(value: str) -> Ref:

@@ -22,14 +22,16 @@ class NudgeCourier:
         address = message.target.partition(":")[2]
         retried = entry.attempts > 1
         if message.kind == NUDGE:
-            nudge = await asyncio.to_thread(self.nudges.message, entry.scope, message.key)
+            nudge = await asyncio.to_thread(self.nudges.message, entry.scope, message.key, str(message.data["owner"]))
             if nudge is None:
                 raise DeliveryFailed("every item in this nudge was closed, snoozed or muted meanwhile")
-            return await self.poster.post(address, [nudge_message(nudge)], key=message.key, retried=retried)
+            return await self.poster.post(
+                entry.scope, address, [nudge_message(nudge)], key=message.key, retried=retried
+            )
         ref = parse_ref(str(message.data["item"]))
         escalation = await asyncio.to_thread(self.nudges.escalation, entry.scope, ref) if ref else None
         if escalation is None:
             raise DeliveryFailed(f"{message.data['item']} is no longer overdue and open; no escalation")
         today = await asyncio.to_thread(self.nudges.working_time, entry.scope, escalation.item.owner_id)
         page = escalation_message(escalation, today.today(self.nudges.clock.now()))
-        return await self.poster.post(address, [page], key=message.key, retried=retried)
+        return await self.poster.post(entry.scope, address, [page], key=message.key, retried=retried)

@@ -44,6 +44,24 @@ class Directory:
             if stale:
                 self.spawn(self._refresh_quietly(scope, user_id, client))
             return person
+        return await self._first_lookup(scope, user_id, client)
+
+    async def people(self, scope: Scope, user_ids: list[str], client: AsyncWebClient | None) -> dict[str, Person]:
+        """Several profiles: one read for those cached, Slack (concurrently) for the rest; without
+        a client, the never-seen get UTC."""
+        cached = await asyncio.to_thread(self.tracker.cached_people, scope, user_ids)
+        found: dict[str, Person] = {}
+        for user_id, (person, stale) in cached.items():
+            found[user_id] = person
+            if stale and client is not None:
+                self.spawn(self._refresh_quietly(scope, user_id, client))
+        missing = [user_id for user_id in user_ids if user_id not in cached]
+        if client is None:
+            return found | {user_id: Person(user_id) for user_id in missing}
+        looked_up = await asyncio.gather(*(self._first_lookup(scope, user_id, client) for user_id in missing))
+        return found | dict(zip(missing, looked_up, strict=True))
+
+    async def _first_lookup(self, scope: Scope, user_id: str, client: AsyncWebClient) -> Person:
         try:
             return await asyncio.wait_for(self.refresh(scope, user_id, client), FIRST_LOOKUP_TIMEOUT)
         except (TimeoutError, SlackApiError, OSError) as error:

@@ -10,9 +10,12 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from slack_bolt.context.async_context import AsyncBoltContext
+from slack_sdk.errors import SlackTokenRotationError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.inbox import InboxWorker, Journal, Received
 from bot.model import Person, Scope
 from bot.nudges import Nudges
 from bot.outbox import Dispatcher
@@ -20,6 +23,7 @@ from bot.sessions import Sessions
 from bot.tracker import ListKind, ListQuery, Tracker
 from handlers.slack import blocks
 from handlers.slack.people import Directory
+from handlers.slack.workspace_clients import NotInstalled, WorkspaceClients
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +36,52 @@ class Runtime:
     sessions: Sessions
     nudges: Nudges
     dispatcher: Dispatcher | None = None
+    # Each workspace's client, for work outside a request (first-time profiles of inbox authors).
+    clients: WorkspaceClients | None = None
     directory: Directory = field(init=False)
+    journal: Journal = field(init=False)
+    inbox: InboxWorker = field(init=False)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         self.directory = Directory(self.tracker, self.spawn)
+        self.journal = Journal(self.tracker.store, self.tracker.clock)
+        self.inbox = InboxWorker(
+            self.tracker.store, self.tracker, self.tracker.clock, self._inbox_authors, journal=self.journal
+        )
+
+    async def receive(self, received: Received) -> None:
+        """Write a capture to the inbox (durably, before the acknowledgement) and have it worked."""
+        await self.journal.write(received)
+        if self.inbox.busy:  # one pass at a time: under load, no task per request
+            self.inbox.again()
+        else:
+            self.spawn(self.work_inbox())
+
+    async def work_inbox(self) -> None:
+        """Work waiting captures, then send their answers and refresh their owners' App Homes."""
+        worked = await self.inbox.drain()
+        self.deliver_soon()
+        # Rendering Homes is work on the event loop: under a burst of requests it waits its turn.
+        await self.journal.lull()
+        for scope, owner_id in dict.fromkeys((w.scope, w.owner_id) for w in worked if w.owner_id):
+            client = await self._client_for(scope)
+            if client is not None:
+                self.refresh_home(scope, client, owner_id or "")
+
+    async def _inbox_authors(self, scope: Scope, user_ids: list[str]) -> dict[str, Person]:
+        return await self.directory.people(scope, user_ids, await self._client_for(scope))
+
+    async def _client_for(self, scope: Scope) -> AsyncWebClient | None:
+        """The workspace's client; None without one (no token here, Tanto uninstalled there since,
+        or its token could not be refreshed just now), so the capture is stored all the same."""
+        if self.clients is None:
+            return None
+        try:
+            return await self.clients.client_for(scope)
+        except (NotInstalled, SlackTokenRotationError, aiohttp.ClientError, TimeoutError) as error:
+            log.warning("no Slack client for %s/%s: %s", scope.enterprise_id, scope.team_id, error)
+            return None
 
     def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
         """Run `work` after the answer; failures are logged. Never the only copy of durable work:

@@ -12,12 +12,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import session_messages as say
 from bot.agenda import AgendaEntry, CheckinStatus
+from bot.change_answers import change_answer
 from bot.model import ItemKind, Person, Ref, Scope, parse_ref
 from bot.sessions import Occasion
 from handlers.slack import ids
 from handlers.slack.actions import ItemActions
 from handlers.slack.agenda_blocks import agenda_item_rows, checkin_message, checkin_status_of
-from handlers.slack.answers import change_answer
 from handlers.slack.blocks import checkin_comment_form
 from handlers.slack.runtime import Runtime, scope_of
 

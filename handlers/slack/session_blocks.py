@@ -10,13 +10,9 @@ from bot.clock import zone
 from bot.messages import explicit_date
 from bot.minutes import Minutes
 from bot.model import ActionItem
+from bot.session_desk import moment
 from bot.sessions import SessionView
 from handlers.slack.blocks import MESSAGE_BLOCK_LIMIT, SECTION_LIMIT, Block, context, section
-
-
-def moment(when: datetime) -> str:
-    """`Tue 2026-12-01 10:00` in the session's own zone (the datetime carries it)."""
-    return f"{explicit_date(when.date())} {when:%H:%M}"
 
 
 def schedule_message(view: SessionView, headline: str) -> tuple[list[Block], str]:
@@ -79,7 +75,9 @@ def agenda_title(starts_at: datetime) -> str:
 
 def minutes_messages(minutes: Minutes) -> list[tuple[list[Block], str]]:
     """The minutes, split over as many messages as Slack's limits need; nothing is cut."""
-    title = say.MINUTES_TITLE.format(when=moment(minutes.starts_at), until=f"{minutes.until:%H:%M}")
+    # `until` comes in UTC; the title reads in the session's own zone, like its start.
+    until = minutes.until.astimezone(minutes.starts_at.tzinfo)
+    title = say.MINUTES_TITLE.format(when=moment(minutes.starts_at), until=f"{until:%H:%M}")
     parts: list[tuple[str, list[str]]] = [
         (say.MINUTES_DECIDED, [f"⚖️ {_ref_line(item)} — decided by <@{change.actor_id}>: "
                                f"{item.outcome or change.new_value}" for change, item in minutes.decided]),

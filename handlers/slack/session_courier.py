@@ -35,7 +35,7 @@ class SessionCourier:
             if agenda is None:
                 raise DeliveryFailed("the channel no longer has a session")
             pages = agenda_messages(agenda, title=agenda_title(occasion.starts_at))
-            return await self.poster.post(address, pages, key=message.key, retried=retried)
+            return await self.poster.post(entry.scope, address, pages, key=message.key, retried=retried)
         if message.kind == CHECKIN:
             agenda = await asyncio.to_thread(self.sessions.agenda, entry.scope, occasion)
             owner = str(message.data["owner"])
@@ -44,8 +44,8 @@ class SessionCourier:
                 raise DeliveryFailed(f"nothing left to check in about for {owner}")
             page = checkin_message(owner, occasion.channel_id, occasion.starts_at, entries, today=agenda.today,
                                    token=occasion.key)  # fmt: skip
-            return await self.poster.post(address, [page], key=message.key, retried=retried)
+            return await self.poster.post(entry.scope, address, [page], key=message.key, retried=retried)
         minutes = await asyncio.to_thread(self.sessions.minutes, entry.scope, occasion)
         thread = await asyncio.to_thread(self.sessions.sent_message, entry.scope, AGENDA, occasion)
         pages = minutes_messages(minutes)
-        return await self.poster.post(address, pages, key=message.key, retried=retried, thread_ts=thread)
+        return await self.poster.post(entry.scope, address, pages, key=message.key, retried=retried, thread_ts=thread)

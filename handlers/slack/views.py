@@ -11,11 +11,11 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import messages as say
+from bot.change_answers import change_answer
 from bot.intake import Problem, ProblemCode
 from bot.model import ItemKind, Ref, parse_ref
 from bot.tracker import Announce, Captured, Outcome
 from handlers.slack import ids
-from handlers.slack.answers import change_answer
 from handlers.slack.courier import CARD, POSTED, channel_target, reply_target
 from handlers.slack.runtime import Runtime, metadata, scope_of
 

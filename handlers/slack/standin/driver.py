@@ -15,6 +15,7 @@ import json
 import secrets
 import time
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,8 @@ VERIFICATION_TOKEN = "verification-token"
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
 DEFAULT_CHANNEL = "C0ACCT"
+# How long to look for an answer by response URL when the app's background work can't be awaited.
+FOLLOW_UP_WAIT = 5.0
 DEFAULT_CHANNEL_NAME = "acct"
 DEFAULT_MESSAGE_TS = "1764000000.000100"
 VIEW_TYPES = ("home", "modal")
@@ -67,6 +70,7 @@ class SlackDriver:
         team_id: str = "T0001",
         team_domain: str = "acme",
         api_app_id: str = "A0TANTO",
+        settle: Callable[[], None] | None = None,
     ) -> None:
         self.app_url = app_url
         self.signing_secret = signing_secret
@@ -74,6 +78,9 @@ class SlackDriver:
         self.team_id = team_id
         self.team_domain = team_domain
         self.api_app_id = api_app_id
+        # Waits until the app has finished what it does after acknowledging (when the caller can
+        # tell); otherwise answers sent by response URL are polled for.
+        self.settle = settle
         self.client = httpx.Client(timeout=30)
         self._counter = itertools.count(1)
         self._channel_names: dict[str, str] = {DEFAULT_CHANNEL: DEFAULT_CHANNEL_NAME}
@@ -142,8 +149,13 @@ class SlackDriver:
         retry_num: int | None = None,
         trigger_id: str | None = None,
         response_url: str | None = None,
+        follow_up: bool = True,
     ) -> Reply:
-        """A slash command typed by `user` in `channel`; `retry_num` marks Slack's redelivery."""
+        """A slash command typed by `user` in `channel`; `retry_num` marks Slack's redelivery.
+
+        An empty acknowledgement is replaced by the answer the app then sends to the response URL
+        (what the user sees), unless `follow_up` is False: then the bare acknowledgement.
+        """
         self._channel_names[channel] = channel_name
         response_url = response_url or self._response_url(channel)
         fields = {
@@ -162,9 +174,26 @@ class SlackDriver:
             "trigger_id": trigger_id or self.new_trigger_id(),
         }
         reply = self._send(urllib.parse.urlencode(fields).encode(), FORM, _retry_headers(retry_num))
+        if reply.status == 200 and not reply.body and follow_up:
+            reply = self._answer_by_response_url(reply, response_url)
         if isinstance(reply.body, dict):
             self._acks[id(reply.body)] = (reply.body, channel, self._next_ts())
         return reply
+
+    def _answer_by_response_url(self, ack: Reply, response_url: str) -> Reply:
+        """A command acknowledged empty is answered through its response URL (a capture is stored
+        first, then answered): that answer is what the user sees, so it stands for the reply."""
+        path = urllib.parse.urlparse(response_url).path
+        if self.settle is not None:
+            self.settle()
+        deadline = time.monotonic() + FOLLOW_UP_WAIT
+        while True:
+            posts = [c for c in self.standin.calls_to(RESPONSE_URL_METHOD) if c.path == path and not c.failed]
+            if posts:
+                return Reply(ack.status, posts[0].args, ack.elapsed_ms)
+            if self.settle is not None or time.monotonic() > deadline:
+                return ack
+            time.sleep(0.01)
 
     # Interactivity
 
@@ -201,14 +230,25 @@ class SlackDriver:
             response_url=response_url, trigger_id=trigger_id,
         )  # fmt: skip
 
-    def click_button_in(self, source: dict[str, Any], action_id: str, *, user: str, option: str | None = None) -> Reply:
+    def click_button_in(
+        self,
+        source: dict[str, Any],
+        action_id: str,
+        *,
+        user: str,
+        option: str | None = None,
+        nth: int = 0,
+        response_url: str | None = None,
+    ) -> Reply:
         """Click the first element with `action_id` in a message or view, as Slack reports it.
 
         `source` is a message (an acknowledgement body, chat.postMessage arguments, a response URL
         post, or a stored message) or a view (`type` "home" or "modal"). For menus, `option` picks
-        an option by value or label; the first option otherwise.
+        an option by value or label; the first option otherwise. `nth` clicks a later element with
+        the same action_id instead (a list has one menu per row); `response_url` is the one the
+        payload carries, when the caller hands them out itself.
         """
-        block, element = _find_element(source, action_id)
+        block, element = _find_element(source, action_id, nth)
         action: dict[str, Any] = {
             "action_id": action_id,
             "block_id": block.get("block_id") or "b",
@@ -229,7 +269,7 @@ class SlackDriver:
         container = {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": ephemeral}
         # Slack sends the message for channel messages only; an ephemeral one it no longer has.
         message = None if ephemeral else self._as_message(source, ts)
-        return self._block_actions(action, user=user, container=container, message=message)
+        return self._block_actions(action, user=user, container=container, message=message, response_url=response_url)
 
     def submit_view(self, view: dict[str, Any], values: dict[str, Any], *, user: str) -> Reply:
         """Submit a modal the app opened, with `values` as Slack's view.state.values.
@@ -450,15 +490,17 @@ class SlackDriver:
 # Finding things in Block Kit
 
 
-def _find_element(source: dict[str, Any], action_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The first interactive element with `action_id`, and its block; AssertionError naming the rest."""
+def _find_element(source: dict[str, Any], action_id: str, nth: int = 0) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The `nth` interactive element with `action_id`, and its block; AssertionError naming the rest."""
     found: list[str] = []
     for block in source.get("blocks") or []:
         candidates = [block.get("accessory"), block.get("element"), *(block.get("elements") or [])]
         for element in candidates:
             if isinstance(element, dict) and "action_id" in element:
                 if element["action_id"] == action_id:
-                    return block, element
+                    if nth == 0:
+                        return block, element
+                    nth -= 1
                 found.append(str(element["action_id"]))
     raise AssertionError(f"no element with action_id {action_id!r}; the action_ids here are {found}")
 

@@ -32,6 +32,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from handlers.slack.standin.oauth import ACCESS_METHOD, OAuthDesk, client_credentials
+
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
 APP_ID = "A0TANTO"
@@ -42,6 +44,8 @@ UPLOAD_METHOD = "file_upload"
 # The first message ts handed out; later ones count up from it, like Slack's do.
 FIRST_TS_MICROS = 1_764_000_000_000_100
 TS_STEP_MICROS = 100
+# Methods that take the app-level token (xapp-…) instead of the bot token.
+APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
 # Form-encoded arguments Slack expects as JSON text; recorded decoded, as the app meant them.
 JSON_ARGUMENTS = frozenset(
     {"view", "blocks", "attachments", "metadata", "files", "unfurls", "user_auth_blocks", "options", "option_groups"}
@@ -71,6 +75,11 @@ class _Failure:
 class _RateLimit:
     interval: float  # seconds between accepted calls, per conversation
     retry_after: int  # whole seconds, as Slack sends them
+    workspace_rate: float = 0.0  # accepted calls per second across all conversations; 0: unlimited
+    # The workspace-wide bucket: calls that may go through now, refilled at workspace_rate up to
+    # one second's worth, so a short burst passes and a sustained flood does not.
+    tokens: float = 0.0
+    refilled: float = 0.0  # time.monotonic() of the last refill
 
 
 @dataclass(frozen=True)
@@ -102,6 +111,7 @@ class _User:
     status_text: str = ""
     status_emoji: str = ""
     status_expiration: int = 0  # Unix seconds; 0 means the status does not expire
+    email: str | None = None  # shown only to apps with users:read.email, as on Slack
 
 
 @dataclass
@@ -122,6 +132,9 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Requests held by set_delay must not hold up stop(): they are woken and abandoned.
     block_on_close = False
+    # socketserver's default backlog is 5: a burst of connections beyond it has its SYNs dropped
+    # and retried by the kernel seconds later, a stall real Slack never shows.
+    request_queue_size = 1024
 
     def __init__(self, standin: SlackStandIn) -> None:
         self.standin = standin
@@ -158,9 +171,14 @@ class SlackStandIn:
     Use as a context manager, or call start() and stop(). Point slack_sdk at `api_url`.
     """
 
-    def __init__(self, team_id: str = "T0001", token: str = "xoxb-test") -> None:
+    def __init__(self, team_id: str = "T0001", token: str = "xoxb-test", app_token: str = "xapp-test") -> None:
         self.team_id = team_id
         self.token = token
+        self.app_token = app_token  # the app-level token (Socket Mode), accepted by apps.* methods only
+        # What auth.test's x-oauth-scopes header says the bot token was granted; None leaves the header out.
+        self.scopes: list[str] | None = ["commands", "chat:write", "users:read", "im:write"]
+        # Installs over OAuth: each workspace's own tokens, besides the one `token` above.
+        self.oauth = OAuthDesk(app_id=APP_ID, bot_user_id=BOT_USER_ID, bot_id=BOT_ID, team_url=TEAM_URL)
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._stopping = threading.Event()
@@ -189,9 +207,11 @@ class SlackStandIn:
         self._response_counter = itertools.count(1)
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "api.test": self._api_test,
+            "apps.connections.open": self._apps_connections_open,
             "auth.test": self._auth_test,
             "users.info": self._users_info,
             "users.list": self._users_list,
+            "users.lookupByEmail": self._users_lookup_by_email,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
@@ -261,12 +281,14 @@ class SlackStandIn:
         is_admin: bool = False,
         team_id: str | None = None,
         real_name: str | None = None,
+        email: str | None = None,
     ) -> None:
         ZoneInfo(tz)  # a typo in a test's timezone should fail here, not as a puzzling answer later
         with self._lock:
             self._users[user_id] = _User(
-                user_id, name, tz, locale, is_admin, team_id or self.team_id, real_name or name.capitalize()
-            )
+                user_id, name, tz, locale, is_admin, team_id or self.team_id, real_name or name.capitalize(),
+                email=email,
+            )  # fmt: skip
 
     def add_channel(
         self, channel_id: str, *, name: str, members: list[str] | None = None, is_private: bool = False
@@ -338,7 +360,9 @@ class SlackStandIn:
             else:
                 self._delays.pop(method, None)
 
-    def limit_rate(self, method: str, per_second: float, *, retry_after: float = 1.0) -> None:
+    def limit_rate(
+        self, method: str, per_second: float, *, retry_after: float = 1.0, workspace_per_second: float = 0.0
+    ) -> None:
         """From now on, let through at most `per_second` calls to `method` per conversation.
 
         Slack limits chat.postMessage to about one message per second per channel, and a burst
@@ -347,15 +371,23 @@ class SlackStandIn:
         is answered as Slack answers it (HTTP 429, `Retry-After` in whole seconds, at least 1,
         error "ratelimited") and has no effect. Calls made before the limit do not count.
         `per_second` 0 removes the limit.
+
+        `workspace_per_second` adds Slack's workspace-wide limit on top (for chat.postMessage,
+        several hundred messages per minute, bursts tolerated): a bucket of one second's worth of
+        calls, refilled at that rate, shared by every conversation; a call it cannot cover is
+        answered 429 the same way.
         """
-        if per_second < 0:
-            raise ValueError(f"per_second must be positive, or 0 to remove the limit; got {per_second}")
+        if per_second < 0 or workspace_per_second < 0:
+            raise ValueError(f"rates must be positive, or 0 for no limit; got {per_second}, {workspace_per_second}")
         with self._lock:
             self._admitted = {key: at for key, at in self._admitted.items() if key[0] != method}
             if per_second == 0:
                 self._rate_limits.pop(method, None)
             else:
-                self._rate_limits[method] = _RateLimit(1 / per_second, max(1, math.ceil(retry_after)))
+                burst = max(1.0, workspace_per_second)
+                self._rate_limits[method] = _RateLimit(
+                    1 / per_second, max(1, math.ceil(retry_after)), workspace_per_second, burst, time.monotonic()
+                )
 
     def drop_next(self, method: str, *, times: int = 1, after_effect: bool = False) -> None:
         """Make the next `times` calls to `method` end in a reset connection instead of an answer.
@@ -432,6 +464,7 @@ class SlackStandIn:
             args = _query_args(parts.query)
             args.update(_body_args(raw, content_type))
             token = _bearer(handler.headers.get("Authorization")) or _as_str(args.pop("token", None))
+            args.update(client_credentials(handler.headers.get("Authorization")))
         elif parts.path.startswith("/response/"):
             method, token = RESPONSE_URL_METHOD, None
             args = _body_args(raw, content_type)
@@ -474,18 +507,26 @@ class SlackStandIn:
             return _Answer(200, {"ok": True})
         if method == UPLOAD_METHOD:
             return self._upload(args)
+        if method == ACCESS_METHOD:  # the app's client id and secret stand in for a token here
+            return _Answer(200, self.oauth.access(args))
         handle = self._methods.get(method)
         if handle is None:
             return _Answer(200, {"ok": False, "error": "unknown_method", "req_method": method})
         if token is None:
             return _Answer(200, {"ok": False, "error": "not_authed"})
-        if token != self.token:
-            return _Answer(200, {"ok": False, "error": "invalid_auth"})
+        issued = self.oauth.issued(token)  # a workspace's own token, from an install
+        if issued is not None and issued.refusal():
+            return _Answer(200, {"ok": False, "error": issued.refusal()})
+        expected = self.app_token if method in APP_LEVEL_METHODS else self.token
+        if issued is None and token != expected:
+            # A known token of the other kind is refused for its type, as Slack refuses it.
+            wrong_kind = token in (self.token, self.app_token)
+            return _Answer(200, {"ok": False, "error": "not_allowed_token_type" if wrong_kind else "invalid_auth"})
         try:
-            body = handle(args)
+            body = self.oauth.auth_test(issued) if issued is not None and method == "auth.test" else handle(args)
         except _SlackError as error:
             return _Answer(200, {"ok": False, "error": error.error})
-        headers = {"x-oauth-scopes": "commands,chat:write,users:read,im:write"} if method == "auth.test" else {}
+        headers = {"x-oauth-scopes": ",".join(self.scopes)} if method == "auth.test" and self.scopes is not None else {}
         return _Answer(200, {"ok": True, **body}, headers)
 
     def _admit(self, method: str, args: dict[str, Any], limit: _RateLimit) -> bool:
@@ -498,6 +539,13 @@ class SlackStandIn:
         last = self._admitted.get(key)
         if last is not None and now - last < limit.interval:
             return False
+        if limit.workspace_rate:
+            burst = max(1.0, limit.workspace_rate)
+            limit.tokens = min(burst, limit.tokens + (now - limit.refilled) * limit.workspace_rate)
+            limit.refilled = now
+            if limit.tokens < 1:
+                return False
+            limit.tokens -= 1
         self._admitted[key] = now
         return True
 
@@ -517,6 +565,10 @@ class SlackStandIn:
 
     def _api_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"args": args} if args else {}
+
+    def _apps_connections_open(self, _: dict[str, Any]) -> dict[str, Any]:
+        # A WebSocket URL of Slack's shape; nothing listens there: Socket Mode itself is not served.
+        return {"url": f"wss://wss-primary.slack.com/link/?ticket=standin-{next(self._id_counter)}&app_id={APP_ID}"}
 
     def _auth_test(self, _: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -551,6 +603,7 @@ class SlackStandIn:
                 "status_text": user.status_text,
                 "status_emoji": user.status_emoji,
                 "status_expiration": user.status_expiration,
+                **({"email": user.email} if user.email else {}),
                 **({"bot_id": BOT_ID} if user.is_bot else {}),
             },
             "is_admin": user.is_admin,
@@ -571,6 +624,16 @@ class SlackStandIn:
         if user is None:
             raise _SlackError("user_not_found")
         return {"user": self._user_object(user, include_locale=_flag(args.get("include_locale")))}
+
+    def _users_lookup_by_email(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = (_as_str(args.get("email")) or "").strip().lower()
+        if not email:
+            raise _SlackError("invalid_arguments")
+        # Slack compares addresses without regard to case, and answers the plural error name.
+        user = next((u for u in self._users.values() if u.email and u.email.lower() == email), None)
+        if user is None:
+            raise _SlackError("users_not_found")
+        return {"user": self._user_object(user, include_locale=False)}
 
     def _users_list(self, args: dict[str, Any]) -> dict[str, Any]:
         include_locale = _flag(args.get("include_locale"))

@@ -1,11 +1,12 @@
-"""What to tell a user after they asked to change an item, in Slack's mrkdwn."""
+"""What to tell a user after they asked to change an item, in the core's light markup (`*bold*`, `<@user>`)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from bot import messages as say
-from bot.model import ChangeKind, Person, Ref
+from bot.model import ActionItem, ChangeKind, Person, Ref
+from bot.nudges import OwnerAnswer, SnoozeOutcome
 from bot.tracker import ChangeResult, Outcome
 
 
@@ -42,3 +43,19 @@ def change_answer(result: ChangeResult, ref: Ref, actor: Person, today: date) ->
         text = say.RESCHEDULED.format(ref=ref, actor=actor.user_id, old=old, new=new)
         return text + (f" Reason: {change.reason}" if change.reason else "")
     return say.REASSIGNED.format(ref=ref, actor=actor.user_id, old=change.old_value, new=change.new_value)
+
+
+def owner_refusal(ref: Ref, answer: OwnerAnswer) -> str:
+    """Why a snooze or stop asked by someone was not carried out."""
+    if answer.outcome == SnoozeOutcome.NOT_FOUND or answer.item is None:
+        return say.not_found(ref)
+    return item_refusal(ref, answer.item)
+
+
+def item_refusal(ref: Ref, item: ActionItem | None) -> str:
+    """Why only the item's owner may touch its reminders, or why there is nothing to touch."""
+    if item is None:
+        return say.not_found(ref)
+    if not item.is_open:
+        return say.ALREADY_CLOSED.format(ref=ref, status=say.status_text(item))
+    return say.NUDGE_NOT_OWNER.format(owner=item.owner_id, ref=ref)

@@ -21,6 +21,13 @@ class PrefsCommand:
         self.tracker = tracker
         self.nudges = nudges
 
+    async def answer(self, verb: str, scope: Scope, actor: Person, rest: str) -> str:
+        """`prefs …` or `away …` carried out, or what was wrong with the words, in words."""
+        try:
+            return await (self.away if verb == "away" else self.prefs)(scope, actor, rest)
+        except UserError as error:
+            return error.message
+
     async def prefs(self, scope: Scope, actor: Person, rest: str) -> str:
         """No words: the user's working time; else one change, and the working time after it."""
         verb, _, value = rest.partition(" ")
