@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -115,6 +116,11 @@ async def _run(settings: Settings) -> int:
     from handlers.slack.server import STOP_DEADLINE, start
 
     running = await start(settings)
+    # What is loaded by now (modules, the app, compiled patterns) lives as long as the process.
+    # Frozen, it is out of the collector's reach: a full collection no longer walks some 150,000
+    # objects with the interpreter lock held, which paused every request for 70-200 ms under load.
+    gc.collect()
+    gc.freeze()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
